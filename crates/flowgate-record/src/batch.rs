@@ -1,0 +1,96 @@
+use crate::FlowRecord;
+
+/// A reusable buffer of records. Slots are kept between batches so that the
+/// strings and vectors inside them keep their capacity: decoding into a batch
+/// that has been used before allocates nothing.
+#[derive(Debug, Default)]
+pub struct RecordBatch {
+    slots: Vec<FlowRecord>,
+    len: usize,
+}
+
+impl RecordBatch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        let mut slots = Vec::with_capacity(n);
+        slots.resize_with(n, FlowRecord::default);
+        RecordBatch { slots, len: 0 }
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends a record and returns it, reset to defaults.
+    pub fn push(&mut self) -> &mut FlowRecord {
+        if self.len == self.slots.len() {
+            self.slots.push(FlowRecord::default());
+        } else {
+            self.slots[self.len].reset();
+        }
+        self.len += 1;
+        &mut self.slots[self.len - 1]
+    }
+
+    /// Drops the last record (a decoder that found a record unusable half-way).
+    pub fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+
+    /// Keeps only the first `len` records.
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    pub fn as_slice(&self) -> &[FlowRecord] {
+        &self.slots[..self.len]
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [FlowRecord] {
+        &mut self.slots[..self.len]
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, FlowRecord> {
+        self.as_slice().iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a RecordBatch {
+    type Item = &'a FlowRecord;
+    type IntoIter = std::slice::Iter<'a, FlowRecord>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reused_slots_are_reset_but_keep_capacity() {
+        let mut b = RecordBatch::new();
+        let r = b.push();
+        r.bytes = 7;
+        r.in_if_name.push_str("veth1");
+        r.push_extra(0, 95, &[1, 2, 3]);
+        b.clear();
+        let r = b.push();
+        assert_eq!(r.bytes, 0);
+        assert!(r.in_if_name.is_empty());
+        assert!(r.in_if_name.capacity() >= 5);
+        assert!(r.extras.is_empty() && r.extra_data.is_empty());
+        assert_eq!(b.len(), 1);
+    }
+}

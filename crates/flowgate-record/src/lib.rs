@@ -1,0 +1,16 @@
+//! The one flow record every decoder fills and every sink reads.
+//!
+//! `docs/record.md` is the reference for each field; [`FieldId::ALL`] is the
+//! same list in code, in output order.
+
+mod batch;
+mod field;
+mod names;
+mod record;
+mod render;
+
+pub use batch::RecordBatch;
+pub use field::{FieldId, Value};
+pub use names::{etype_name, proto_name};
+pub use record::{ExtraField, FlowRecord, FlowType};
+pub use render::{OutputFormat, RenderOptions, Renderer};

@@ -1,0 +1,362 @@
+//! Hand-written JSON and key=value rendering of a record. serde_json would
+//! build every record through a generic serializer; this writes bytes
+//! straight into a reused buffer, and a test parses its output back.
+
+use std::io::Write;
+use std::net::IpAddr;
+
+use crate::{etype_name, proto_name, FieldId, FlowRecord, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Json,
+    /// `key=value` pairs separated by spaces, as goflow's text format.
+    Text,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub format: OutputFormat,
+    /// Chosen columns in order. `None`: every field, absent optional ones left out.
+    pub fields: Option<Vec<FieldId>>,
+    /// Render `proto` and `etype` as names ("TCP", "IPv4"), as goflow2 does.
+    pub names: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    fields: Vec<FieldId>,
+    explicit: bool,
+    format: OutputFormat,
+    names: bool,
+}
+
+impl Renderer {
+    pub fn new(opts: RenderOptions) -> Self {
+        let explicit = opts.fields.is_some();
+        Renderer {
+            fields: opts.fields.unwrap_or_else(|| FieldId::ALL.to_vec()),
+            explicit,
+            format: opts.format,
+            names: opts.names,
+        }
+    }
+
+    /// Appends one line (with its trailing newline) for `rec` to `out`.
+    pub fn write(&self, rec: &FlowRecord, out: &mut Vec<u8>) {
+        let json = self.format == OutputFormat::Json;
+        if json {
+            out.push(b'{');
+        }
+        let mut first = true;
+        for &id in &self.fields {
+            if id == FieldId::Extra {
+                if rec.extras.is_empty() && !self.explicit {
+                    continue;
+                }
+                sep(out, &mut first, json);
+                key(out, "extra", json);
+                write_extras(rec, out, json);
+                continue;
+            }
+            let value = rec.value(id);
+            if value.is_none() && !self.explicit {
+                continue;
+            }
+            sep(out, &mut first, json);
+            key(out, id.name(), json);
+            match value {
+                Some(v) => self.write_value(v, out, json),
+                None if json => out.extend_from_slice(b"null"),
+                None => {}
+            }
+        }
+        if json {
+            out.push(b'}');
+        }
+        out.push(b'\n');
+    }
+
+    fn write_value(&self, v: Value<'_>, out: &mut Vec<u8>, json: bool) {
+        match v {
+            Value::U64(n) => write_u64(out, n),
+            Value::Str(s) => write_str(out, s, json),
+            Value::Type(t) => write_str(out, t.as_str(), json),
+            Value::Ip(a) => write_ip(out, a, json),
+            Value::Mac(m) => write_mac(out, m, json),
+            Value::Net(a, len) => write_net(out, a, len, json),
+            Value::Proto(p) if self.names => write_str(out, proto_name(p), json),
+            Value::Proto(p) => write_u64(out, p.into()),
+            Value::Etype(e) if self.names => write_str(out, etype_name(e), json),
+            Value::Etype(e) => write_u64(out, e.into()),
+        }
+    }
+}
+
+fn sep(out: &mut Vec<u8>, first: &mut bool, json: bool) {
+    if !*first {
+        out.push(if json { b',' } else { b' ' });
+    }
+    *first = false;
+}
+
+fn key(out: &mut Vec<u8>, name: &str, json: bool) {
+    if json {
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+    } else {
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'=');
+    }
+}
+
+pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn write_str(out: &mut Vec<u8>, s: &str, json: bool) {
+    if !json {
+        // Text values cannot hold spaces or '=' unambiguously.
+        for c in s.chars() {
+            if c.is_whitespace() || c == '=' || c.is_control() {
+                out.push(b'_');
+            } else {
+                let mut b = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+        return;
+    }
+    out.push(b'"');
+    for &b in s.as_bytes() {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0..=0x1f => {
+                let _ = write!(out, "\\u{:04x}", b);
+            }
+            _ => out.push(b),
+        }
+    }
+    out.push(b'"');
+}
+
+fn quoted(out: &mut Vec<u8>, json: bool, f: impl FnOnce(&mut Vec<u8>)) {
+    if json {
+        out.push(b'"');
+    }
+    f(out);
+    if json {
+        out.push(b'"');
+    }
+}
+
+fn write_ip(out: &mut Vec<u8>, a: Option<IpAddr>, json: bool) {
+    quoted(out, json, |out| {
+        if let Some(a) = a {
+            let _ = write!(out, "{a}");
+        }
+    });
+}
+
+fn write_mac(out: &mut Vec<u8>, m: u64, json: bool) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    quoted(out, json, |out| {
+        for i in (0..6).rev() {
+            let byte = (m >> (i * 8)) as u8;
+            out.push(HEX[(byte >> 4) as usize]);
+            out.push(HEX[(byte & 15) as usize]);
+            if i != 0 {
+                out.push(b':');
+            }
+        }
+    });
+}
+
+fn write_net(out: &mut Vec<u8>, a: Option<IpAddr>, len: u8, json: bool) {
+    quoted(out, json, |out| {
+        let Some(a) = a else { return };
+        let net = match a {
+            IpAddr::V4(v4) => {
+                let len = len.min(32);
+                let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+                let _ = write!(
+                    out,
+                    "{}/{len}",
+                    std::net::Ipv4Addr::from(u32::from(v4) & mask)
+                );
+                return;
+            }
+            IpAddr::V6(v6) => (v6, len.min(128)),
+        };
+        let mask = if net.1 == 0 {
+            0
+        } else {
+            u128::MAX << (128 - net.1)
+        };
+        let _ = write!(
+            out,
+            "{}/{}",
+            std::net::Ipv6Addr::from(u128::from(net.0) & mask),
+            net.1
+        );
+    });
+}
+
+fn write_extras(rec: &FlowRecord, out: &mut Vec<u8>, json: bool) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if json {
+        out.push(b'[');
+    }
+    let out_len_before = out.len();
+    for e in &rec.extras {
+        if out.len() != out_len_before {
+            out.push(b',');
+        }
+        if json {
+            out.extend_from_slice(b"{\"pen\":");
+            write_u64(out, e.pen.into());
+            out.extend_from_slice(b",\"id\":");
+            write_u64(out, e.id.into());
+            out.extend_from_slice(b",\"value\":\"");
+        } else {
+            write_u64(out, e.pen.into());
+            out.push(b':');
+            write_u64(out, e.id.into());
+            out.push(b':');
+        }
+        for &b in rec.extra_value(e) {
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 15) as usize]);
+        }
+        if json {
+            out.extend_from_slice(b"\"}");
+        }
+    }
+    if json {
+        out.push(b']');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FlowType;
+
+    fn sample() -> FlowRecord {
+        let mut r = FlowRecord {
+            flow_type: FlowType::Ipfix,
+            bytes: 1500,
+            packets: 3,
+            src_addr: Some("10.1.2.3".parse().unwrap()),
+            dst_addr: Some("2001:db8::1".parse().unwrap()),
+            proto: 6,
+            etype: 0x0800,
+            src_net: 24,
+            dst_net: 32,
+            src_mac: 0x0a0b0c0d0e0f,
+            flow_direction: Some(1),
+            ..Default::default()
+        };
+        r.in_if_name.push_str("veth\"1\\\n");
+        r.push_extra(29305, 6, &[0x12, 0xab]);
+        r
+    }
+
+    fn render(opts: RenderOptions, r: &FlowRecord) -> String {
+        let mut out = Vec::new();
+        Renderer::new(opts).write(r, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_parses_back_with_the_values_written() {
+        let line = render(RenderOptions::default(), &sample());
+        assert!(line.ends_with("}\n"));
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["type"], "IPFIX");
+        assert_eq!(v["bytes"], 1500);
+        assert_eq!(v["src_addr"], "10.1.2.3");
+        assert_eq!(v["dst_addr"], "2001:db8::1");
+        assert_eq!(v["src_net"], "10.1.2.0/24");
+        assert_eq!(v["proto"], 6);
+        assert_eq!(v["src_mac"], "0a:0b:0c:0d:0e:0f");
+        assert_eq!(v["next_hop"], "");
+        assert_eq!(v["in_if_name"], "veth\"1\\\n");
+        assert_eq!(v["flow_direction"], 1);
+        assert!(
+            v.get("flow_end_reason").is_none(),
+            "absent optional fields are left out"
+        );
+        assert_eq!(v["extra"][0]["pen"], 29305);
+        assert_eq!(v["extra"][0]["value"], "12ab");
+    }
+
+    #[test]
+    fn names_option_renders_like_goflow2() {
+        let opts = RenderOptions {
+            names: true,
+            ..Default::default()
+        };
+        let v: serde_json::Value = serde_json::from_str(&render(opts, &sample())).unwrap();
+        assert_eq!(v["proto"], "TCP");
+        assert_eq!(v["etype"], "IPv4");
+    }
+
+    #[test]
+    fn chosen_fields_keep_their_order_and_show_absent_ones() {
+        let fields = ["dst_addr", "bytes", "flow_end_reason"]
+            .iter()
+            .map(|n| FieldId::from_name(n).unwrap())
+            .collect();
+        let opts = RenderOptions {
+            fields: Some(fields),
+            ..Default::default()
+        };
+        assert_eq!(
+            render(opts, &sample()),
+            "{\"dst_addr\":\"2001:db8::1\",\"bytes\":1500,\"flow_end_reason\":null}\n"
+        );
+    }
+
+    #[test]
+    fn text_format_is_key_value() {
+        let fields = ["type", "src_addr", "in_if_name", "extra"]
+            .iter()
+            .map(|n| FieldId::from_name(n).unwrap())
+            .collect();
+        let opts = RenderOptions {
+            format: OutputFormat::Text,
+            fields: Some(fields),
+            names: false,
+        };
+        assert_eq!(
+            render(opts, &sample()),
+            "type=IPFIX src_addr=10.1.2.3 in_if_name=veth\"1\\_ extra=29305:6:12ab\n"
+        );
+    }
+
+    #[test]
+    fn u64_extremes() {
+        let mut out = Vec::new();
+        write_u64(&mut out, 0);
+        out.push(b' ');
+        write_u64(&mut out, u64::MAX);
+        assert_eq!(out, b"0 18446744073709551615");
+    }
+}
