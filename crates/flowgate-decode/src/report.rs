@@ -1,3 +1,5 @@
+use std::net::IpAddr;
+
 use crate::error::IssueCounts;
 
 /// Which decoder a datagram went to, chosen from its version word.
@@ -76,6 +78,17 @@ pub struct DatagramReport {
     pub sets_held: u32,
     /// Held data sets decoded because their template arrived.
     pub sets_released: u32,
+    /// sFlow flow samples (compact and expanded) decoded; each is one record.
+    pub flow_samples: u32,
+    /// sFlow counter samples (compact and expanded) decoded.
+    pub counter_samples: u32,
+    /// sFlow discarded-packet samples decoded; each is one record.
+    pub drop_samples: u32,
+    /// sFlow samples of unknown formats, skipped by their length.
+    pub unknown_samples: u32,
+    /// sFlow agent address: sequence numbers count per agent and sub-agent
+    /// (`domain`), whatever UDP source the datagrams come from.
+    pub agent: Option<IpAddr>,
     /// Problems inside the datagram, by kind.
     pub issues: IssueCounts,
 }

@@ -85,12 +85,18 @@ mod tests {
         r.bytes = 7;
         r.in_if_name.push_str("veth1");
         r.push_extra(0, 95, &[1, 2, 3]);
+        r.as_path.extend_from_slice(&[1, 2]);
+        r.drop_function.push_str("kfree_skb");
+        r.tunnel_options.push(1);
         b.clear();
         let r = b.push();
         assert_eq!(r.bytes, 0);
         assert!(r.in_if_name.is_empty());
         assert!(r.in_if_name.capacity() >= 5);
         assert!(r.extras.is_empty() && r.extra_data.is_empty());
+        assert!(r.as_path.is_empty() && r.as_path.capacity() >= 2);
+        assert!(r.drop_function.is_empty() && r.drop_function.capacity() >= 9);
+        assert!(r.tunnel_options.is_empty() && r.tunnel_options.capacity() >= 1);
         assert_eq!(b.len(), 1);
     }
 }

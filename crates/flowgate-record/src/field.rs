@@ -16,6 +16,10 @@ pub enum Value<'a> {
     Net(Option<IpAddr>, u8),
     Proto(u8),
     Etype(u16),
+    /// A list of numbers (AS path, MPLS labels), rendered as a JSON array.
+    List(&'a [u32]),
+    /// Raw bytes, rendered as a hex string.
+    Hex(&'a [u8]),
 }
 
 macro_rules! fields {
@@ -99,6 +103,34 @@ fields! {
     DroppedBytes => "dropped_bytes",
     DroppedPackets => "dropped_packets",
     DropReason => "drop_reason",
+    DropReasonName => "drop_reason_name",
+    DropFunction => "drop_function",
+    DropLinuxReason => "drop_linux_reason",
+    DropHwTrapGroup => "drop_hw_trap_group",
+    DropHwTrap => "drop_hw_trap",
+    AclNumber => "acl_number",
+    AclName => "acl_name",
+    AclDirection => "acl_direction",
+    EgressQueue => "egress_queue",
+    IpFlags => "ip_flags",
+    FragmentId => "fragment_id",
+    FragmentOffset => "fragment_offset",
+    NextHopAs => "next_hop_as",
+    AsPath => "as_path",
+    BgpCommunities => "bgp_communities",
+    MplsLabel => "mpls_label",
+    SubAgentId => "sub_agent_id",
+    SamplePool => "sample_pool",
+    SampleDrops => "sample_drops",
+    FrameLength => "frame_length",
+    OutIfMultiple => "out_if_multiple",
+    InnerVlan => "inner_vlan",
+    SrcPriority => "src_priority",
+    DstPriority => "dst_priority",
+    SrcPeerAs => "src_peer_as",
+    TunnelOptions => "tunnel_options",
+    OvnIngressPort => "ovn_ingress_port",
+    OvnEgressPort => "ovn_egress_port",
     Extra => "extra",
 }
 
@@ -181,6 +213,39 @@ impl FlowRecord {
             DroppedBytes => opt(self.dropped_bytes),
             DroppedPackets => opt(self.dropped_packets),
             DropReason => opt(self.drop_reason),
+            DropReasonName => self
+                .drop_reason
+                .and_then(crate::drop_reason_name)
+                .map(Value::Str),
+            DropFunction => opt_str(&self.drop_function),
+            DropLinuxReason => opt_str(&self.drop_linux_reason),
+            DropHwTrapGroup => opt_str(&self.drop_hw_trap_group),
+            DropHwTrap => opt_str(&self.drop_hw_trap),
+            AclNumber => opt(self.acl_number),
+            AclName => opt_str(&self.acl_name),
+            AclDirection => opt(self.acl_direction),
+            EgressQueue => opt(self.egress_queue),
+            IpFlags => u(self.ip_flags.into()),
+            FragmentId => u(self.fragment_id.into()),
+            FragmentOffset => u(self.fragment_offset.into()),
+            NextHopAs => u(self.next_hop_as.into()),
+            AsPath => Some(Value::List(&self.as_path)),
+            BgpCommunities => Some(Value::List(&self.bgp_communities)),
+            MplsLabel => Some(Value::List(&self.mpls_label)),
+            SubAgentId => opt(self.sub_agent_id),
+            SamplePool => opt(self.sample_pool),
+            SampleDrops => opt(self.sample_drops),
+            FrameLength => opt(self.frame_length),
+            OutIfMultiple => opt(self.out_if_multiple),
+            InnerVlan => opt(self.inner_vlan),
+            SrcPriority => opt(self.src_priority),
+            DstPriority => opt(self.dst_priority),
+            SrcPeerAs => opt(self.src_peer_as),
+            TunnelOptions => {
+                (!self.tunnel_options.is_empty()).then(|| Value::Hex(&self.tunnel_options))
+            }
+            OvnIngressPort => opt(self.ovn_ingress_port),
+            OvnEgressPort => opt(self.ovn_egress_port),
             Extra => None,
         }
     }

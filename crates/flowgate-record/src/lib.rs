@@ -4,12 +4,19 @@
 //! same list in code, in output order.
 
 mod batch;
+mod counters;
+mod drop_reason;
 mod field;
 mod names;
 mod record;
 mod render;
 
 pub use batch::RecordBatch;
+pub use counters::{
+    AppResources, CounterRecord, EthernetInterface, GenericInterface, OpenflowPort, OvsDpStats,
+    Processor, VlanCounters,
+};
+pub use drop_reason::drop_reason_name;
 pub use field::{FieldId, Value};
 pub use names::{etype_name, proto_name};
 pub use record::{ExtraField, FlowRecord, FlowType};

@@ -113,6 +113,57 @@ pub struct FlowRecord {
     /// sFlow discard reason (sFlow drop notification or "discarded" output interface).
     pub drop_reason: Option<u32>,
 
+    // Fields goflow2 also has (plain values, as goflow2 renders them).
+    /// IPv4 flags (DF 2, MF 1), or the IPv6 fragment header's M flag.
+    pub ip_flags: u8,
+    pub fragment_id: u32,
+    /// In 8-octet units, as on the wire (goflow2 does the same).
+    pub fragment_offset: u16,
+    /// First AS of the BGP path towards the destination.
+    pub next_hop_as: u32,
+    pub as_path: Vec<u32>,
+    pub bgp_communities: Vec<u32>,
+    /// MPLS label stack of the sampled packet, top first (labels only, no TC/S/TTL).
+    pub mpls_label: Vec<u32>,
+
+    // More of flowgate's own fields (sFlow and sampled packet headers).
+    /// sFlow sub-agent of `sampler_address` (sequence numbers count per agent and sub-agent).
+    pub sub_agent_id: Option<u32>,
+    /// sFlow sample pool: packets that could have been sampled (all packets seen).
+    pub sample_pool: Option<u32>,
+    /// sFlow sample drops: samples the agent lost for lack of resources (cumulative).
+    pub sample_drops: Option<u32>,
+    /// Original length of the sampled frame, as the agent reports it.
+    pub frame_length: Option<u32>,
+    /// Sent to several interfaces (sFlow output `0x80000000|n`): n, 0 = unknown number.
+    pub out_if_multiple: Option<u32>,
+    /// The inner (customer) tag of a QinQ frame; the outer one is `vlan_id`.
+    pub inner_vlan: Option<u16>,
+    /// 802.1p priorities from sFlow extended_switch.
+    pub src_priority: Option<u8>,
+    pub dst_priority: Option<u8>,
+    /// AS of the peer the traffic came from (sFlow extended_gateway).
+    pub src_peer_as: Option<u32>,
+    /// Geneve options of the tunnel as on the wire (TLVs), rendered as hex.
+    pub tunnel_options: Vec<u8>,
+    /// OVN logical ports from the Geneve option class 0x0102 type 0x80.
+    pub ovn_ingress_port: Option<u16>,
+    pub ovn_egress_port: Option<u16>,
+    /// sFlow extended_function: kernel function that dropped the packet.
+    pub drop_function: String,
+    /// sFlow extended_linux_drop_reason: the kernel's `skb_drop_reason` name.
+    pub drop_linux_reason: String,
+    /// sFlow extended_hw_trap: devlink trap group and trap.
+    pub drop_hw_trap_group: String,
+    pub drop_hw_trap: String,
+    /// sFlow extended_acl: the ACL that matched.
+    pub acl_number: Option<u32>,
+    pub acl_name: String,
+    /// 0 unknown, 1 ingress, 2 egress.
+    pub acl_direction: Option<u8>,
+    /// sFlow extended_egress_queue.
+    pub egress_queue: Option<u32>,
+
     /// Elements without a field of their own, in wire order.
     pub extras: Vec<ExtraField>,
     pub extra_data: Vec<u8>,
@@ -122,27 +173,35 @@ impl FlowRecord {
     /// Resets every field while keeping the capacity of strings and vectors,
     /// so a reused record does not allocate again.
     pub fn reset(&mut self) {
-        let mut in_name = std::mem::take(&mut self.in_if_name);
-        let mut out_name = std::mem::take(&mut self.out_if_name);
-        let mut in_desc = std::mem::take(&mut self.in_if_description);
-        let mut out_desc = std::mem::take(&mut self.out_if_description);
-        let mut extras = std::mem::take(&mut self.extras);
-        let mut extra_data = std::mem::take(&mut self.extra_data);
-        in_name.clear();
-        out_name.clear();
-        in_desc.clear();
-        out_desc.clear();
-        extras.clear();
-        extra_data.clear();
-        *self = FlowRecord {
-            in_if_name: in_name,
-            out_if_name: out_name,
-            in_if_description: in_desc,
-            out_if_description: out_desc,
+        macro_rules! keep_buffers {
+            ($($f:ident),* $(,)?) => {{
+                $(
+                    let mut $f = std::mem::take(&mut self.$f);
+                    $f.clear();
+                )*
+                *self = FlowRecord {
+                    $($f,)*
+                    ..FlowRecord::default()
+                };
+            }};
+        }
+        keep_buffers!(
+            in_if_name,
+            out_if_name,
+            in_if_description,
+            out_if_description,
+            as_path,
+            bgp_communities,
+            mpls_label,
+            tunnel_options,
+            drop_function,
+            drop_linux_reason,
+            drop_hw_trap_group,
+            drop_hw_trap,
+            acl_name,
             extras,
             extra_data,
-            ..FlowRecord::default()
-        };
+        );
     }
 
     /// Keeps an element that has no field of its own.

@@ -90,6 +90,8 @@ impl Renderer {
             Value::Proto(p) => write_u64(out, p.into()),
             Value::Etype(e) if self.names => write_str(out, etype_name(e), json),
             Value::Etype(e) => write_u64(out, e.into()),
+            Value::List(l) => write_list(out, l, json),
+            Value::Hex(b) => quoted(out, json, |out| write_hex(out, b)),
         }
     }
 }
@@ -126,7 +128,31 @@ pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&buf[i..]);
 }
 
-fn write_str(out: &mut Vec<u8>, s: &str, json: bool) {
+/// JSON `[1,2]`; text `1,2` (empty: nothing), so a value never holds a space.
+fn write_list(out: &mut Vec<u8>, l: &[u32], json: bool) {
+    if json {
+        out.push(b'[');
+    }
+    for (i, &n) in l.iter().enumerate() {
+        if i != 0 {
+            out.push(b',');
+        }
+        write_u64(out, n.into());
+    }
+    if json {
+        out.push(b']');
+    }
+}
+
+pub(crate) fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in bytes {
+        out.push(HEX[(b >> 4) as usize]);
+        out.push(HEX[(b & 15) as usize]);
+    }
+}
+
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, json: bool) {
     if !json {
         // Text values cannot hold spaces or '=' unambiguously.
         for c in s.chars() {
@@ -156,7 +182,7 @@ fn write_str(out: &mut Vec<u8>, s: &str, json: bool) {
     out.push(b'"');
 }
 
-fn quoted(out: &mut Vec<u8>, json: bool, f: impl FnOnce(&mut Vec<u8>)) {
+pub(crate) fn quoted(out: &mut Vec<u8>, json: bool, f: impl FnOnce(&mut Vec<u8>)) {
     if json {
         out.push(b'"');
     }
@@ -166,7 +192,7 @@ fn quoted(out: &mut Vec<u8>, json: bool, f: impl FnOnce(&mut Vec<u8>)) {
     }
 }
 
-fn write_ip(out: &mut Vec<u8>, a: Option<IpAddr>, json: bool) {
+pub(crate) fn write_ip(out: &mut Vec<u8>, a: Option<IpAddr>, json: bool) {
     quoted(out, json, |out| {
         if let Some(a) = a {
             let _ = write!(out, "{a}");
@@ -219,7 +245,6 @@ fn write_net(out: &mut Vec<u8>, a: Option<IpAddr>, len: u8, json: bool) {
 }
 
 fn write_extras(rec: &FlowRecord, out: &mut Vec<u8>, json: bool) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     if json {
         out.push(b'[');
     }
@@ -240,10 +265,7 @@ fn write_extras(rec: &FlowRecord, out: &mut Vec<u8>, json: bool) {
             write_u64(out, e.id.into());
             out.push(b':');
         }
-        for &b in rec.extra_value(e) {
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 15) as usize]);
-        }
+        write_hex(out, rec.extra_value(e));
         if json {
             out.extend_from_slice(b"\"}");
         }
@@ -348,6 +370,43 @@ mod tests {
         assert_eq!(
             render(opts, &sample()),
             "type=IPFIX src_addr=10.1.2.3 in_if_name=veth\"1\\_ extra=29305:6:12ab\n"
+        );
+    }
+
+    #[test]
+    fn lists_hex_and_drop_reason_names() {
+        let mut r = FlowRecord {
+            drop_reason: Some(258),
+            ovn_ingress_port: Some(3),
+            ..Default::default()
+        };
+        r.mpls_label.extend_from_slice(&[16, 17]);
+        r.tunnel_options
+            .extend_from_slice(&[0x01, 0x02, 0x80, 0x01]);
+        r.drop_linux_reason.push_str("NETFILTER_DROP");
+        let v: serde_json::Value =
+            serde_json::from_str(&render(RenderOptions::default(), &r)).unwrap();
+        assert_eq!(v["mpls_label"], serde_json::json!([16, 17]));
+        assert_eq!(v["as_path"], serde_json::json!([]));
+        assert_eq!(v["fragment_id"], 0);
+        assert_eq!(v["tunnel_options"], "01028001");
+        assert_eq!(v["drop_reason"], 258);
+        assert_eq!(v["drop_reason_name"], "acl");
+        assert_eq!(v["drop_linux_reason"], "NETFILTER_DROP");
+        assert_eq!(v["ovn_ingress_port"], 3);
+        assert!(v.get("acl_name").is_none() && v.get("sample_pool").is_none());
+        let fields = ["mpls_label", "as_path", "drop_reason_name"]
+            .iter()
+            .map(|n| FieldId::from_name(n).unwrap())
+            .collect();
+        let opts = RenderOptions {
+            format: OutputFormat::Text,
+            fields: Some(fields),
+            names: false,
+        };
+        assert_eq!(
+            render(opts, &r),
+            "mpls_label=16,17 as_path= drop_reason_name=acl\n"
         );
     }
 
