@@ -19,8 +19,7 @@ pub(crate) enum Kind {
 }
 
 /// Interface encoding formats (the top 2 bits of a compact interface, or
-/// the format word of an expanded one).
-const IF_SINGLE: u32 = 0;
+/// the format word of an expanded one); 0 is a single ifIndex.
 const IF_DISCARDED: u32 = 1;
 const IF_MULTIPLE: u32 = 2;
 
