@@ -1,6 +1,6 @@
 //! Ethernet, 802.1Q/802.1ad tags and MPLS label stacks.
 
-use crate::{be16, be32, ip, mac, tail, Ctx, MAX_LABELS};
+use crate::{be16, be32, ip, mac, tail, Ctx, MAX_LABELS, MAX_TUNNEL_DEPTH};
 
 pub(crate) fn ethernet(cx: &mut Ctx, b: &[u8]) {
     let Some(dst) = mac(b, 0) else { return };
@@ -44,7 +44,8 @@ pub(crate) fn ethernet(cx: &mut Ctx, b: &[u8]) {
 
 /// Keeps the labels (top first) and parses an IP packet below the stack.
 /// MPLS does not say what it carries: the first nibble after the bottom of
-/// the stack does (a pseudowire control word starts with 0 and is left alone).
+/// the stack does. 0 is a pseudowire control word (RFC 4448): an Ethernet
+/// frame follows it, and that frame is the customer's flow.
 fn mpls(cx: &mut Ctx, b: &[u8], mut labels: usize) {
     cx.rec.mpls_label.clear();
     let mut off = 0;
@@ -64,6 +65,10 @@ fn mpls(cx: &mut Ctx, b: &[u8], mut labels: usize) {
     match payload.first().map(|v| v >> 4) {
         Some(4) => ip::ipv4(cx, payload),
         Some(6) => ip::ipv6(cx, payload),
+        Some(0) if cx.depth < MAX_TUNNEL_DEPTH && payload.len() >= 4 + 14 => {
+            cx.depth += 1;
+            ethernet(cx, tail(payload, 4));
+        }
         _ => {}
     }
 }

@@ -33,6 +33,7 @@ pub(crate) fn transport(cx: &mut Ctx, proto: u8, b: &[u8]) {
             }
         }
         47 => tunnel::gre(cx, b),
+        4 | 41 => tunnel::ip_in_ip(cx, proto, b),
         _ => {}
     }
 }

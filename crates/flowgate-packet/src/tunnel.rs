@@ -14,14 +14,14 @@ const OVN_OPT_TYPE: u8 = 0x80;
 /// Steps into a tunnel: the outermost one is recorded in `tunnel_*`, and
 /// the flow fields are cleared for the inner packet. `None` when the depth
 /// limit says not to enter; `Some(true)` when this tunnel is the recorded one.
-fn enter(cx: &mut Ctx, kind: u8, key: Option<u64>) -> Option<bool> {
+fn enter(cx: &mut Ctx, kind: Option<u8>, key: Option<u64>) -> Option<bool> {
     if cx.depth >= MAX_TUNNEL_DEPTH {
         return None;
     }
     let rec = &mut *cx.rec;
     let outermost = cx.depth == 0;
     if outermost {
-        rec.tunnel_type = Some(kind);
+        rec.tunnel_type = kind;
         rec.tunnel_src_addr = rec.src_addr;
         rec.tunnel_dst_addr = rec.dst_addr;
         rec.tunnel_proto = Some(rec.proto);
@@ -72,7 +72,7 @@ pub(crate) fn gre(cx: &mut Ctx, b: &[u8]) {
     if flags & 0x1000 != 0 {
         off += 4;
     }
-    if off > b.len() || enter(cx, TUNNEL_GRE, key).is_none() {
+    if off > b.len() || enter(cx, Some(TUNNEL_GRE), key).is_none() {
         return;
     }
     inner(cx, proto, tail(b, off));
@@ -83,7 +83,7 @@ pub(crate) fn vxlan(cx: &mut Ctx, b: &[u8]) {
         return;
     };
     // The I flag says the VNI is valid.
-    if flags & 0x08 == 0 || enter(cx, TUNNEL_VXLAN, Some((w1 >> 8).into())).is_none() {
+    if flags & 0x08 == 0 || enter(cx, Some(TUNNEL_VXLAN), Some((w1 >> 8).into())).is_none() {
         return;
     }
     l2::ethernet(cx, tail(b, 8));
@@ -96,7 +96,7 @@ pub(crate) fn geneve(cx: &mut Ctx, b: &[u8]) {
     if b0 >> 6 != 0 || !carried(proto) {
         return;
     }
-    let Some(recorded) = enter(cx, TUNNEL_GENEVE, Some((w1 >> 8).into())) else {
+    let Some(recorded) = enter(cx, Some(TUNNEL_GENEVE), Some((w1 >> 8).into())) else {
         return;
     };
     let opts_end = 8 + (b0 & 0x3f) as usize * 4;
@@ -126,5 +126,18 @@ fn ovn_ports(rec: &mut FlowRecord, mut opts: &[u8]) {
             }
         }
         opts = tail(opts, 4 + data_len);
+    }
+}
+
+/// IPv4 or IPv6 carried directly in IP (protocols 4 and 41: IP-in-IP, and
+/// SRv6, whose segment routing header leads to the inner packet). It has no
+/// Open vSwitch tunnel type, so only the outer addresses and protocol are kept.
+pub(crate) fn ip_in_ip(cx: &mut Ctx, proto: u8, b: &[u8]) {
+    if enter(cx, None, None).is_none() {
+        return;
+    }
+    match proto {
+        4 => ip::ipv4(cx, b),
+        _ => ip::ipv6(cx, b),
     }
 }

@@ -126,6 +126,10 @@ pub(crate) fn apply(op: &Op, v: &[u8], r: &mut FlowRecord, ctx: &SetCtx, s: &mut
     match op.target {
         Skip => {}
         Extra => r.push_extra(op.pen, op.id, v),
+        // The frame's own headers become the flow's fields; softflowd's
+        // zero padding after the frame is ignored because the parser follows
+        // the IP total length.
+        DataLinkFrame => flowgate_packet::parse_ethernet(v, r),
         Bytes => r.bytes = uint(v),
         Packets => r.packets = uint(v),
         BytesAndInitiator => {

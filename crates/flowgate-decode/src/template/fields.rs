@@ -17,6 +17,8 @@ pub(crate) enum Target {
     Skip,
     /// No field of its own: `push_extra(pen, id, value)`.
     Extra,
+    /// IE 315 dataLinkFrameSection: a sampled frame, parsed like an sFlow header.
+    DataLinkFrame,
     Bytes,
     Packets,
     /// NSEL 231 when the template has no other byte counter.
@@ -121,7 +123,8 @@ enum Shape {
 fn shape(t: Target) -> Shape {
     use Target::*;
     match t {
-        Skip | Extra | InIfName | OutIfName | InIfDescription | OutIfDescription => Shape::Any,
+        Skip | Extra | DataLinkFrame | InIfName | OutIfName | InIfDescription
+        | OutIfDescription => Shape::Any,
         TunnelKey => Shape::UintOrVar,
         SrcAddr | DstAddr | NextHop | BgpNextHop | TunnelSrcAddr | TunnelDstAddr => Shape::Addr,
         StartMicrosNtp | EndMicrosNtp | StartNanosNtp | EndNanosNtp => Shape::Ntp,
@@ -318,6 +321,7 @@ pub(crate) fn data_target(proto: Wire, pen: u32, id: u16, p: &Present, w: &mut W
         34 | 50 => SamplingRate,
         48 | 302 => SamplerId,
         210 => Skip,
+        315 => DataLinkFrame,
         _ => Extra,
     }
 }

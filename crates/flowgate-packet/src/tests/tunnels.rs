@@ -199,3 +199,72 @@ fn raw_ip_entry_points() {
     parse_ipv4(&[0x65; 30], &mut r); // wrong version: only the EtherType
     assert_eq!((r.etype, r.src_addr), (0x0800, None));
 }
+
+#[test]
+fn ipv4_in_ipv6_through_a_segment_routing_header() {
+    // SRv6 as Juniper exports it: IPv6, routing header type 4, inner IPv4
+    let t = tcp(443, 50000, 0x12);
+    let inner = ipv4(6, [8, 8, 8, 8], [192, 0, 2, 7], &t);
+    let mut srh = vec![4, 2, 4, 0, 0, 0, 0, 0]; // next header IPv4, 2×8 more bytes
+    srh.extend_from_slice(&[0u8; 16]);
+    let mut v6 = vec![0x60, 0, 0, 0];
+    v6.extend_from_slice(&((srh.len() + inner.len()) as u16).to_be_bytes());
+    v6.extend_from_slice(&[43, 64]);
+    v6.extend_from_slice(
+        &"2001:db8::1"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets(),
+    );
+    v6.extend_from_slice(
+        &"2001:db8::2"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets(),
+    );
+    let f = cat(&[&eth(0x86dd), &v6, &srh, &inner]);
+    let r = parsed(&f);
+    assert_eq!((r.src_addr, r.dst_addr), (ip("8.8.8.8"), ip("192.0.2.7")));
+    assert_eq!(
+        (r.proto, r.src_port, r.dst_port, r.etype),
+        (6, 443, 50000, 0x0800)
+    );
+    assert_eq!(
+        (
+            r.tunnel_src_addr,
+            r.tunnel_dst_addr,
+            r.tunnel_proto,
+            r.tunnel_type
+        ),
+        (ip("2001:db8::1"), ip("2001:db8::2"), Some(4), None)
+    );
+}
+
+#[test]
+fn ethernet_over_mpls_with_control_word() {
+    let label = |l: u32, bottom: bool| ((l << 12) | if bottom { 0x100 } else { 0 }).to_be_bytes();
+    let t = tcp(443, 28911, 0x10);
+    let customer = cat(&[
+        &eth(0x0800),
+        &ipv4(6, [198, 51, 100, 3], [198, 51, 100, 4], &t),
+    ]);
+    let mut f = cat(&[
+        &eth(0x8847),
+        &label(300_012, false),
+        &label(17, true),
+        &[0, 0, 0, 0],
+        &customer,
+    ]);
+    f[0..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 3]); // provider MACs
+    let r = parsed(&f);
+    assert_eq!(r.mpls_label, vec![300_012, 17]);
+    assert_eq!(
+        (r.src_addr, r.dst_addr),
+        (ip("198.51.100.3"), ip("198.51.100.4"))
+    );
+    assert_eq!((r.src_port, r.dst_port, r.proto), (443, 28911, 6));
+    assert_eq!(r.dst_mac, MAC_B, "the customer frame's MACs are the flow's");
+    // a control word with no room for a frame after it is left alone
+    let r = parsed(&f[..14 + 8 + 4 + 10]);
+    assert_eq!(r.src_addr, None);
+}
