@@ -1,0 +1,34 @@
+//! What travels from a receive worker to the sinks: the flow records of one
+//! recvmmsg call, and the sFlow counter samples that came with them.
+
+use flowgate_record::{CounterRecord, RecordBatch};
+
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub flows: RecordBatch,
+    /// sFlow counter samples (interface statistics, not flows).
+    pub counters: Vec<CounterRecord>,
+}
+
+impl Batch {
+    pub fn with_capacity(flows: usize) -> Self {
+        Batch {
+            flows: RecordBatch::with_capacity(flows),
+            counters: Vec::new(),
+        }
+    }
+
+    /// Flow records and counter samples: what the sink counters count.
+    pub fn len(&self) -> usize {
+        self.flows.len() + self.counters.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty() && self.counters.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.flows.clear();
+        self.counters.clear();
+    }
+}

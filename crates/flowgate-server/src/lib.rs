@@ -1,0 +1,34 @@
+//! The flowgate collector.
+//!
+//! ```text
+//! UDP ─► receive worker (recvmmsg, N per listener, SO_REUSEPORT)
+//!          └─ DatagramProcessor: decode ─► enrich   (one Decoder per worker)
+//!               └─ Fanout ─► bounded queue ─► sink thread (stdout, ...)   one per sink
+//! ```
+//!
+//! [`run`] is `flowgate run`; [`Pipeline`] is the same decode-enrich-sink
+//! path for `flowgate decode`; `docs/server.md` describes the whole.
+
+mod batch;
+pub mod commands;
+pub mod enrich;
+mod fanout;
+mod http;
+mod logging;
+mod metrics;
+mod pipeline;
+mod processor;
+mod queue;
+mod receive;
+pub mod sequence;
+mod server;
+mod signals;
+pub mod sink;
+mod templates;
+
+pub use batch::Batch;
+pub use commands::{check_config, healthcheck, HealthcheckArgs};
+pub use flowgate_config::RunArgs;
+pub use pipeline::Pipeline;
+pub use processor::{DatagramProcessor, Outcome, ProtocolSet};
+pub use server::run;

@@ -1,0 +1,174 @@
+//! One thread per sink: takes batches off the sink's bounded queue, counts
+//! what it received, sent and dropped, flushes on a timer, applies SIGHUP
+//! reloads, and at shutdown (every sender gone) drains the queue and
+//! flushes before it ends.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use flowgate_config::Config;
+
+use super::{Health, Sink, SinkError};
+use crate::batch::Batch;
+use crate::logging::RateLimiter;
+use crate::metrics::Metrics;
+use crate::queue::{self, QueueReceiver, QueueSender, RecvError};
+
+/// What other threads may ask of, or read from, a running sink.
+#[derive(Debug)]
+pub struct SinkControl {
+    pending_reload: Mutex<Option<Arc<Config>>>,
+    health: Mutex<Health>,
+    running: AtomicBool,
+}
+
+impl SinkControl {
+    pub fn request_reload(&self, config: Arc<Config>) {
+        *self.pending_reload.lock().unwrap() = Some(config);
+    }
+
+    pub fn health(&self) -> Health {
+        self.health.lock().unwrap().clone()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::Relaxed)
+    }
+}
+
+/// The server's end of a running sink.
+pub struct SinkHandle {
+    pub name: String,
+    pub queue: QueueSender<Arc<Batch>>,
+    pub control: Arc<SinkControl>,
+    finished: mpsc::Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SinkHandle {
+    /// Waits until the sink has drained and flushed (all queue senders must
+    /// be dropped first), at most `timeout`. False: it did not finish in time.
+    pub fn wait(mut self, timeout: Duration) -> bool {
+        drop(self.queue);
+        match self.finished.recv_timeout(timeout) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                if let Some(t) = self.thread.take() {
+                    let _ = t.join();
+                }
+                true
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+        }
+    }
+}
+
+pub fn spawn(
+    sink: Box<dyn Sink>,
+    capacity: usize,
+    flush_interval: Duration,
+    metrics: Arc<Metrics>,
+    limiter: Arc<RateLimiter>,
+) -> std::io::Result<SinkHandle> {
+    let name = sink.name().to_owned();
+    let (tx, rx) = queue::bounded(capacity);
+    metrics.register_queue(&name, tx.depth_gauge(), capacity);
+    let control = Arc::new(SinkControl {
+        pending_reload: Mutex::new(None),
+        health: Mutex::new(Health::Ok),
+        running: AtomicBool::new(true),
+    });
+    let (done_tx, done_rx) = mpsc::channel();
+    let runner = Runner {
+        sink,
+        name: name.clone(),
+        control: control.clone(),
+        metrics,
+        limiter,
+    };
+    let thread = std::thread::Builder::new()
+        .name(format!("sink-{name}"))
+        .spawn(move || {
+            runner.run(rx, flush_interval);
+            let _ = done_tx.send(());
+        })?;
+    Ok(SinkHandle {
+        name,
+        queue: tx,
+        control,
+        finished: done_rx,
+        thread: Some(thread),
+    })
+}
+
+struct Runner {
+    sink: Box<dyn Sink>,
+    name: String,
+    control: Arc<SinkControl>,
+    metrics: Arc<Metrics>,
+    limiter: Arc<RateLimiter>,
+}
+
+impl Runner {
+    fn run(mut self, rx: QueueReceiver<Arc<Batch>>, flush_interval: Duration) {
+        let mut last_flush = Instant::now();
+        loop {
+            let wait = flush_interval.saturating_sub(last_flush.elapsed());
+            match rx.recv_timeout(wait) {
+                Ok(batch) => {
+                    let n = if self.sink.takes_counters() {
+                        batch.len()
+                    } else {
+                        batch.flows.len()
+                    };
+                    self.metrics.sink_records(&self.name, "received", n as u64);
+                    let r = self.sink.send(&batch.flows, &batch.counters);
+                    self.account(r);
+                }
+                Err(RecvError::Timeout) => {}
+                Err(RecvError::Closed) => break,
+            }
+            let reload = self.control.pending_reload.lock().unwrap().take();
+            if let Some(config) = reload {
+                let r = self.sink.flush();
+                self.account(r);
+                if let Err(e) = self.sink.reload(&config) {
+                    tracing::error!(sink = %self.name, "reload failed: {e}");
+                } else {
+                    tracing::info!(sink = %self.name, "reloaded");
+                }
+            }
+            if last_flush.elapsed() >= flush_interval {
+                let r = self.sink.flush();
+                self.account(r);
+                last_flush = Instant::now();
+            }
+        }
+        let r = self.sink.flush();
+        self.account(r);
+        self.control.running.store(false, Ordering::Relaxed);
+        tracing::debug!(sink = %self.name, "drained and flushed");
+    }
+
+    fn account(&self, r: Result<u64, SinkError>) {
+        match r {
+            Ok(n) => {
+                if n > 0 {
+                    self.metrics.sink_records(&self.name, "sent", n);
+                }
+            }
+            Err(e) => {
+                self.metrics
+                    .record_drop("sink", e.reason, &self.name, e.dropped);
+                let key = format!("sink/{}/{}", self.name, e.reason);
+                let (name, detail) = (self.name.clone(), e.detail.clone());
+                self.limiter.warn(&key, e.dropped, move |n| {
+                    format!("dropped {n} records: {detail} (sink {name})")
+                });
+            }
+        }
+        *self.control.health.lock().unwrap() = self.sink.health();
+    }
+}
