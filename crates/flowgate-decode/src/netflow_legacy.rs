@@ -229,4 +229,66 @@ mod tests {
         assert_eq!(err.kind, ErrorKind::Truncated);
         assert!(out.is_empty());
     }
+
+    #[test]
+    fn v1_layout_has_no_sequence_and_its_own_field_offsets() {
+        // 16-byte header (version, count, uptime, secs, nsecs), 48-byte records
+        let mut d = vec![0u8; 16 + 48];
+        d[0..2].copy_from_slice(&1u16.to_be_bytes());
+        d[2..4].copy_from_slice(&1u16.to_be_bytes());
+        d[4..8].copy_from_slice(&10_000u32.to_be_bytes());
+        d[8..12].copy_from_slice(&1_700_000_000u32.to_be_bytes());
+        let r = &mut d[16..];
+        r[0..4].copy_from_slice(&[192, 0, 2, 1]);
+        r[4..8].copy_from_slice(&[192, 0, 2, 2]);
+        r[16..20].copy_from_slice(&2u32.to_be_bytes());
+        r[20..24].copy_from_slice(&84u32.to_be_bytes());
+        r[34..36].copy_from_slice(&0x0800u16.to_be_bytes()); // ICMP echo: type 8 code 0
+        r[38] = 1; // prot
+        r[39] = 0x10; // tos
+        r[40] = 0x02; // flags
+        let mut out = RecordBatch::new();
+        let rep = decode(&exporter(), &d, &mut out).unwrap();
+        assert_eq!(
+            (rep.protocol, rep.records, rep.sequence),
+            (Protocol::NetflowV1, 1, 0)
+        );
+        let r = &out.as_slice()[0];
+        assert_eq!(r.flow_type, FlowType::NetflowV1);
+        assert_eq!((r.proto, r.ip_tos, r.tcp_flags), (1, 0x10, 0x02));
+        assert_eq!((r.icmp_type, r.icmp_code), (8, 0));
+        assert_eq!((r.packets, r.bytes), (2, 84));
+        assert_eq!((r.engine_type, r.src_as), (None, 0));
+    }
+
+    #[test]
+    fn v7_records_are_52_bytes_with_as_and_masks() {
+        // fprobe's v7: 24-byte header with a sequence, 52-byte records
+        let mut d = vec![0u8; 24 + 2 * 52];
+        d[0..2].copy_from_slice(&7u16.to_be_bytes());
+        d[2..4].copy_from_slice(&2u16.to_be_bytes());
+        d[16..20].copy_from_slice(&27u32.to_be_bytes());
+        for i in 0..2 {
+            let r = &mut d[24 + 52 * i..24 + 52 * (i + 1)];
+            r[0..4].copy_from_slice(&[10, 0, 0, 1 + i as u8]);
+            r[32..34].copy_from_slice(&5353u16.to_be_bytes());
+            r[37] = 0x18;
+            r[38] = 17;
+            r[40..42].copy_from_slice(&64_512u16.to_be_bytes());
+            r[44] = 16;
+            r[48..52].copy_from_slice(&[10, 255, 0, 1]); // router_sc, not a field of ours
+        }
+        let mut out = RecordBatch::new();
+        let rep = decode(&exporter(), &d, &mut out).unwrap();
+        assert_eq!(
+            (rep.protocol, rep.records, rep.sequence),
+            (Protocol::NetflowV7, 2, 27)
+        );
+        let r = &out.as_slice()[1];
+        assert_eq!(r.flow_type, FlowType::NetflowV7);
+        assert_eq!(r.src_addr, Some("10.0.0.2".parse().unwrap()));
+        assert_eq!((r.src_port, r.proto, r.tcp_flags), (5353, 17, 0x18));
+        assert_eq!((r.src_as, r.src_net, r.sequence_num), (64_512, 16, 27));
+        assert_eq!(r.sampling_rate, 0, "v7 has no sampling field");
+    }
 }
