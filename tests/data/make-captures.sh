@@ -6,41 +6,43 @@
 #        iputils-ping, python3.   Run time: about 40 s.
 #
 # What it does (see tests/data/README.md for the results):
-#  * two network-namespace "pods" fg-p1 (10.99.0.1/24, fd99::1/64, 02:99:00:00:00:01) and
-#    fg-p2 (10.99.0.2/24, fd99::2/64, 02:99:00:00:00:02), attached through veths fg-v1/fg-v2
-#    (OpenFlow ports 1/2) to an Open vSwitch userspace bridge fg-br0 (datapath_type=netdev,
-#    ovsdb-server + ovs-vswitchd run from a temp dir, no systemd, no kernel module);
+#  * the lab of tests/e2e/lab.sh, named "fg": two network-namespace "pods" fg-p1 (10.99.0.1/24,
+#    fd99::1/64, 02:99:00:00:00:01) and fg-p2 (10.99.0.2/24, fd99::2/64, 02:99:00:00:00:02),
+#    attached through veths fg-v1/fg-v2 (OpenFlow ports 1/2) to an Open vSwitch userspace bridge
+#    fg-br0 (datapath_type=netdev, ovsdb-server + ovs-vswitchd run from a temp dir, no systemd,
+#    no kernel module);
 #  * NetFlow v5 -> 127.0.0.1:2056, IPFIX -> 127.0.0.1:4739, sFlow -> 127.0.0.1:6343 on the bridge,
 #    captured on lo (a python listener keeps the ports open so OVS never sees ICMP unreachable);
-#  * bounded pod traffic (ping -c 3 both ways v4+v6, one TCP exchange v4+v6, 3 UDP datagrams
-#    v4+v6 from port 40000 to 5353, echoed back; after the first NetFlow export one more UDP
-#    exchange v4+v6 from port 40002), captured on fg-v1 as pod-traffic.pcap;
+#  * bounded pod traffic (lab.sh traffic: ping -c 3 both ways v4+v6, one TCP exchange v4+v6,
+#    3 UDP datagrams v4+v6 from port 40000 to 5353, echoed back; after the first NetFlow export,
+#    lab.sh traffic late: one more UDP exchange v4+v6 from port 40002), captured on fg-v1 as
+#    pod-traffic.pcap;
 #  * softflowd -r pod-traffic.pcap exporting v5, v9, IPFIX and IPFIX biflow to 127.0.0.1.
 # Network rule: packets only on loopback and inside the namespaces created here.
 # Everything it creates (namespaces, veths, bridge, daemons, temp dir) is removed on exit.
+# It cannot run while tests/e2e_exporters.rs runs (both need Open vSwitch's one "ovs-netdev" tap).
 set -euo pipefail
 
 OUT=${1:-tests/data}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../e2e" && pwd)/lab.sh
 
 [ "$(id -u)" = 0 ] || { echo "make-captures.sh: must run as root" >&2; exit 1; }
 for c in ovsdb-server ovs-vswitchd ovs-vsctl ovs-appctl ovsdb-tool softflowd tcpdump ip ethtool ping python3 timeout; do
     command -v "$c" >/dev/null || { echo "make-captures.sh: missing $c (apt-get install -y openvswitch-switch softflowd tcpdump iproute2 ethtool iputils-ping python3)" >&2; exit 1; }
 done
 
-NS1=fg-p1 NS2=fg-p2 HV1=fg-v1 HV2=fg-v2 BR=fg-br0
+HV1=fg-v1
 NF_PORT=2056 IPFIX_PORT=4739 SFLOW_PORT=6343 SF_NF_PORT=2055 SF_IPFIX_PORT=4739
-OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
 
 TMP=$(mktemp -d /tmp/fg-captures.XXXXXX)
-D=$TMP/ovs
-mkdir -p "$D"
-export OVS_RUNDIR=$D OVS_DBDIR=$D OVS_LOGDIR=$D OVS_PKGDATADIR=/usr/share/openvswitch
-PIDS=()          # pids of helper processes started here (tcpdump, listeners, servers)
+# The lab: names fg-*, its state (OVS database, sockets, pid files) under $TMP/lab.
+export FG_LAB_NAME=fg FG_LAB_DIR=$TMP/lab FG_LAB_LIFETIME=300 FG_LAB_SETTLE=2
+PIDS=()          # pids of helper processes started here (tcpdump, listeners)
 
 log() { printf '[make-captures %(%T)T] %s\n' -1 "$*" >&2; }
-vsctl() { ovs-vsctl --db="unix:$D/db.sock" --timeout=10 "$@"; }
+lab() { bash "$LAB" "$@"; }
 
 stop_pid() {     # stop_pid PID [SIGNAL]: signal one pid we started, wait up to 5 s, then KILL it
     local pid=$1 sig=${2:-TERM} i
@@ -51,46 +53,12 @@ stop_pid() {     # stop_pid PID [SIGNAL]: signal one pid we started, wait up to 
     wait "$pid" 2>/dev/null || true
 }
 
-stop_pidfile() { # stop_pidfile FILE: TERM/KILL the daemon named in a pid file
-    local f=$1 pid
-    [ -s "$f" ] || return 0
-    pid=$(cat "$f" 2>/dev/null) || return 0
-    case $pid in ''|*[!0-9]*) return 0;; esac
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-}
-
-stop_ovs() {
-    if [ -S "$D/vswitchd.ctl" ]; then
-        timeout 10 ovs-appctl -t "$D/vswitchd.ctl" exit --cleanup >/dev/null 2>&1 || true
-    fi
-    stop_pidfile "$D/vswitchd.pid"
-    if [ -S "$D/ovsdb.ctl" ]; then
-        timeout 10 ovs-appctl -t "$D/ovsdb.ctl" exit >/dev/null 2>&1 || true
-    fi
-    stop_pidfile "$D/ovsdb.pid"
-}
-
-remove_net() {   # only the names this script owns
-    local l n
-    for l in "$HV1" "$HV2" "$BR"; do
-        ip link show "$l" >/dev/null 2>&1 && ip link del "$l" 2>/dev/null || true
-    done
-    for n in "$NS1" "$NS2"; do
-        ip netns pids "$n" 2>/dev/null | while read -r p; do kill -TERM "$p" 2>/dev/null || true; done || true
-        ip netns list | grep -qw "$n" && ip netns del "$n" 2>/dev/null || true
-    done
-}
-
 cleanup() {
     local rc=$? p
     trap - EXIT INT TERM
     set +e
     for p in "${PIDS[@]}"; do stop_pid "$p"; done
-    stop_ovs
-    remove_net
+    lab down 2>/dev/null
     rm -rf "$TMP"
     [ $rc = 0 ] || log "FAILED (exit $rc); everything created was removed"
     exit $rc
@@ -100,7 +68,7 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- python helpers
 cat >"$TMP/fgtool.py" <<'PY'
-"""Helpers for make-captures.sh: UDP sinks, the pod server/client, and a capture summary."""
+"""Helpers for make-captures.sh: UDP sinks and a capture summary (the pod traffic is tests/e2e/lab.sh's)."""
 import os, select, signal, socket, struct, sys, time
 
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
@@ -119,81 +87,6 @@ def listen(seconds, ports):
         r, _, _ = select.select(socks, [], [], 0.5)
         for s in r:
             s.recv(65535)
-
-def server(seconds, ready):
-    """In fg-p2: TCP 8080 (answer then close) and UDP 5353 (echo), IPv4 and IPv6."""
-    socks = []
-    for fam, addr in ((socket.AF_INET, "10.99.0.2"), (socket.AF_INET6, "fd99::2")):
-        t = socket.socket(fam, socket.SOCK_STREAM)
-        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        t.bind((addr, 8080)); t.listen(4)
-        u = socket.socket(fam, socket.SOCK_DGRAM)
-        u.bind((addr, 5353))
-        socks += [t, u]
-    open(ready, "w").close()
-    end = time.monotonic() + float(seconds)
-    while time.monotonic() < end:
-        r, _, _ = select.select(socks, [], [], 0.5)
-        for s in r:
-            if s.type == socket.SOCK_DGRAM:
-                data, peer = s.recvfrom(2048)
-                s.sendto(b"echo " + data, peer)
-            else:
-                c, _ = s.accept()
-                c.settimeout(3)
-                data = c.recv(2048)
-                c.sendall(b"flowgate pong: " + data)
-                c.shutdown(socket.SHUT_WR)
-                try:
-                    while c.recv(2048):
-                        pass
-                except OSError:
-                    pass
-                c.close()
-
-def client():
-    """In fg-p1: one TCP exchange from port 40001 and 3 UDP datagrams from port 40000, v4 then v6."""
-    for fam, src, dst in ((socket.AF_INET, "10.99.0.1", "10.99.0.2"),
-                          (socket.AF_INET6, "fd99::1", "fd99::2")):
-        t = socket.socket(fam, socket.SOCK_STREAM)
-        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        t.settimeout(3)
-        t.bind((src, 40001)); t.connect((dst, 8080))
-        t.sendall(b"hello flowgate over tcp\n")
-        got = b""
-        while True:
-            d = t.recv(2048)
-            if not d:
-                break
-            got += d
-        t.close()
-        print("tcp", dst, got.strip().decode(), file=sys.stderr)
-        u = socket.socket(fam, socket.SOCK_DGRAM)
-        u.settimeout(1)
-        u.bind((src, 40000))
-        for i in range(3):
-            u.sendto(b"flowgate udp %d" % i, (dst, 5353))
-            try:
-                u.recvfrom(2048)
-            except socket.timeout:
-                print("udp reply lost", dst, i, file=sys.stderr)
-            time.sleep(0.1)
-        u.close()
-        time.sleep(0.2)
-
-def late():
-    """In fg-p1, after the first export: one UDP exchange from port 40002, IPv4 and IPv6."""
-    for fam, src, dst in ((socket.AF_INET, "10.99.0.1", "10.99.0.2"),
-                          (socket.AF_INET6, "fd99::1", "fd99::2")):
-        u = socket.socket(fam, socket.SOCK_DGRAM)
-        u.settimeout(1)
-        u.bind((src, 40002))
-        u.sendto(b"flowgate late udp", (dst, 5353))
-        try:
-            u.recvfrom(2048)
-        except socket.timeout:
-            print("udp reply lost", dst, file=sys.stderr)
-        u.close()
 
 # ------------------------------------------------------------------ summary
 def pcap_udp(path):
@@ -446,12 +339,6 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "listen":
         listen(sys.argv[2], sys.argv[3:])
-    elif cmd == "server":
-        server(sys.argv[2], sys.argv[3])
-    elif cmd == "client":
-        client()
-    elif cmd == "late":
-        late()
     elif cmd == "summary":
         for a in sys.argv[2:]:
             p, k = a.rsplit(":", 1)
@@ -479,44 +366,10 @@ stop_tcpdump() {   # tcpdump under timeout: TERM timeout, which forwards it to t
     stop_pid "$1" TERM
 }
 
-# ------------------------------------------------------------------ leftovers of an aborted run
-remove_net
-
-# ------------------------------------------------------------------ Open vSwitch (userspace)
-log "starting ovsdb-server and ovs-vswitchd in $D"
-ovsdb-tool create "$D/conf.db" "$OVS_SCHEMA"
-timeout 300 ovsdb-server "$D/conf.db" --remote="punix:$D/db.sock" --pidfile="$D/ovsdb.pid" \
-    --unixctl="$D/ovsdb.ctl" --log-file="$D/ovsdb.log" -vconsole:off &
-wait_for 10 test -S "$D/db.sock"
-vsctl --no-wait init
-timeout 300 ovs-vswitchd "unix:$D/db.sock" --pidfile="$D/vswitchd.pid" --unixctl="$D/vswitchd.ctl" \
-    --log-file="$D/vswitchd.log" -vconsole:off &
-wait_for 10 test -S "$D/vswitchd.ctl"
-vsctl add-br "$BR" -- set bridge "$BR" datapath_type=netdev other_config:datapath-id=0000000000000f01
-# (the bridge's own internal port stays down: no host traffic enters the bridge)
-
-# ------------------------------------------------------------------ pods
-i=0
-for ns in "$NS1" "$NS2"; do
-    i=$((i + 1)); hv=fg-v$i
-    ip netns add "$ns"
-    ip link add "$hv" type veth peer name eth0 netns "$ns"
-    # no IPv6 on the host side: the host must not send RS/MLD into the bridge
-    sysctl -qw "net.ipv6.conf.$hv.disable_ipv6=1"
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.accept_dad=0 \
-        net.ipv6.conf.eth0.router_solicitations=0 net.ipv6.conf.eth0.addr_gen_mode=1
-    ip -n "$ns" link set eth0 address "02:99:00:00:00:0$i"
-    ip -n "$ns" addr add "10.99.0.$i/24" dev eth0
-    ip -n "$ns" addr add "fd99::$i/64" dev eth0 nodad
-    ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null   # else TCP/UDP checksums stay partial
-    ethtool -K "$hv" tx off >/dev/null 2>&1 || true
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set eth0 up
-    ip link set "$hv" up
-    vsctl add-port "$BR" "$hv" -- set interface "$hv" ofport_request=$i
-done
-log "ifindexes: $(for l in "$HV1" "$HV2" "$BR"; do printf '%s=%s ' "$l" "$(cat /sys/class/net/$l/ifindex)"; done)(OpenFlow ports fg-v1=1 fg-v2=2)"
-sleep 2   # let link-up chatter (MLD reports) pass before anything is exported or captured
+# ------------------------------------------------------------------ the lab: Open vSwitch + pods
+# (up first removes whatever an aborted run left; no exporter is configured yet)
+log "lab up (Open vSwitch userspace bridge, pods; state in $FG_LAB_DIR)"
+lab up >/dev/null
 
 # ------------------------------------------------------------------ listeners + captures
 $FG listen 200 $NF_PORT $IPFIX_PORT $SFLOW_PORT & PIDS+=($!)
@@ -527,24 +380,14 @@ TD_LO=$LAST_PID
 start_tcpdump pod tcpdump -i "$HV1" -n -s 0 -U -w "$TMP/pod-traffic.pcap"
 TD_POD=$LAST_PID
 
-log "configuring NetFlow v5 / IPFIX / sFlow on $BR"
-vsctl -- set Bridge "$BR" netflow=@nf -- --id=@nf create NetFlow \
-    targets=\"127.0.0.1:$NF_PORT\" active_timeout=5 >/dev/null
-vsctl -- set Bridge "$BR" ipfix=@i -- --id=@i create IPFIX \
-    targets=\"127.0.0.1:$IPFIX_PORT\" sampling=1 cache_active_timeout=5 cache_max_flows=1000 >/dev/null
-vsctl -- set Bridge "$BR" sflow=@s -- --id=@s create sFlow \
-    targets=\"127.0.0.1:$SFLOW_PORT\" sampling=1 polling=5 header=128 >/dev/null
+log "configuring NetFlow v5 / IPFIX / sFlow on fg-br0"
+FG_LAB_NETFLOW_PORT=$NF_PORT FG_LAB_IPFIX_PORT=$IPFIX_PORT FG_LAB_SFLOW_PORT=$SFLOW_PORT \
+    FG_LAB_ACTIVE_TIMEOUT=5 FG_LAB_SFLOW_POLLING=5 lab exporters
 sleep 1
 
 # ------------------------------------------------------------------ traffic
 log "pod traffic"
-ip netns exec "$NS2" timeout 110 $FG server 100 "$TMP/server.ready" & PIDS+=($!)
-wait_for 10 test -e "$TMP/server.ready"
-ip netns exec "$NS1" timeout 10 ping -n -q -c 3 -i 0.2 -W 1 10.99.0.2 >/dev/null
-ip netns exec "$NS2" timeout 10 ping -n -q -c 3 -i 0.2 -W 1 10.99.0.1 >/dev/null
-ip netns exec "$NS1" timeout 10 ping -6 -n -q -c 3 -i 0.2 -W 1 fd99::2 >/dev/null
-ip netns exec "$NS2" timeout 10 ping -6 -n -q -c 3 -i 0.2 -W 1 fd99::1 >/dev/null
-ip netns exec "$NS1" timeout 20 $FG client
+lab traffic
 
 # NetFlow v5 leaves OVS only when a flow expires (active_timeout 5 s, or ~10 s idle in the datapath);
 # the IPFIX cache flushes every 5 s. wait_nf_quiet N: wait until there are more than N v5 datagrams
@@ -565,11 +408,21 @@ log "waiting for OVS to expire and export the flows"
 wait_nf_quiet 0
 log "NetFlow v5 datagrams: $NF_COUNT; late traffic (one more UDP exchange from port 40002)"
 # A second, smaller expiry batch makes OVS's v5 sequence quirk visible (seq(n) = seq(n-1) + count(n)).
-ip netns exec "$NS1" timeout 10 $FG late
+lab traffic late
 wait_nf_quiet "$NF_COUNT"
+# OVS's sFlow counter pollers run at fixed phases (its random() is never seeded): from the first
+# sFlow datagram on, the ports are polled at 0, 1 and 2 s (+5k) and the bridge at 3 s (+5k).
+# Stop OVS no earlier than 28.5 s after that first datagram: 6 polls of every source in each run.
+first=$(timeout 10 tcpdump -r "$TMP/ovs-all.pcap" -n -tt -c 1 "udp dst port $SFLOW_PORT" 2>/dev/null | awk '{ print $1 }')
+case $first in
+    [0-9]*.[0-9][0-9][0-9][0-9][0-9][0-9])
+        until=$((${first%.*} * 1000000 + 10#${first#*.} + 28500000))
+        while [ "${EPOCHREALTIME//[!0-9]/}" -lt "$until" ]; do sleep 0.1; done ;;
+    *) log "no sFlow datagram captured yet" ;;
+esac
 log "NetFlow v5 datagrams: $NF_COUNT; stopping OVS"
 stop_tcpdump "$TD_POD"
-stop_ovs
+lab down   # stops OVS (which exports what it still holds), then removes the pods and the bridge
 sleep 1
 stop_tcpdump "$TD_LO"
 stop_pid "$LISTEN_PID"
@@ -578,7 +431,6 @@ for pair in "ovs-netflow5:$NF_PORT" "ovs-ipfix:$IPFIX_PORT" "ovs-sflow:$SFLOW_PO
     tcpdump -r "$TMP/ovs-all.pcap" -w "$OUT/${pair%%:*}.pcap" "udp and dst port ${pair##*:}" 2>/dev/null
 done
 cp "$TMP/pod-traffic.pcap" "$OUT/pod-traffic.pcap"
-remove_net
 
 # ------------------------------------------------------------------ softflowd on the same traffic
 softflowd_capture() {   # softflowd_capture OUTNAME PORT softflowd-args...

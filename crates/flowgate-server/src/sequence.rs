@@ -134,6 +134,12 @@ impl SequenceTracker {
             Protocol::Ipfix => report.data_records_seen,
             Protocol::NetflowV1 | Protocol::Unknown => return SeqEvent::Untracked,
         };
+        // softflowd, the exporter with the counts-current rule, leaves its
+        // options data record (repeated in every message) out of the count.
+        let current_units = match report.protocol {
+            Protocol::Ipfix => units.saturating_sub(report.options_records),
+            _ => units,
+        };
         // sFlow counts per agent and sub-agent, whatever UDP source carries them.
         let exporter = match (report.protocol, report.agent) {
             (Protocol::Sflow5, Some(agent)) => SocketAddr::new(agent, 0),
@@ -168,7 +174,7 @@ impl SequenceTracker {
         };
         stream.last_seen_ns = now_ns;
         let rfc = stream.last_seq.wrapping_add(stream.last_units);
-        let counts_current = stream.last_seq.wrapping_add(units);
+        let counts_current = stream.last_seq.wrapping_add(current_units);
         let (expected, other, other_rule) = match stream.rule {
             Rule::Rfc => (rfc, counts_current, Rule::CountsCurrent),
             Rule::CountsCurrent => (counts_current, rfc, Rule::Rfc),
@@ -276,6 +282,30 @@ mod tests {
         let rfc = [(0, 4), (4, 3), (7, 5), (12, 2), (14, 6)];
         let (gaps, _, _, t) = run(Protocol::Ipfix, &rfc);
         assert_eq!((gaps, t.quirky_streams()), (0, 0));
+    }
+
+    /// Live softflowd repeats its options record in every message and does
+    /// not count it: message 1 seq 18 (18 flows + 1 options record), message
+    /// 2 seq 22 (4 flows + 1 options record), as tests/e2e_exporters.rs saw.
+    #[test]
+    fn softflowd_quirk_leaves_options_records_out() {
+        let mut t = SequenceTracker::new(16);
+        let mut events = Vec::new();
+        for (seq, flows) in [(18u32, 18u32), (22, 4), (25, 3), (31, 6), (33, 2), (40, 7)] {
+            let r = DatagramReport {
+                protocol: Protocol::Ipfix,
+                sequence: seq,
+                data_records_seen: flows + 1,
+                options_records: 1,
+                ..Default::default()
+            };
+            events.push(t.observe(exporter(), &r, 0));
+        }
+        assert!(
+            events.iter().all(|e| matches!(e, SeqEvent::InOrder | SeqEvent::Switched(_))),
+            "{events:?}"
+        );
+        assert_eq!(t.quirky_streams(), 1);
     }
 
     #[test]
