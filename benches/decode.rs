@@ -69,6 +69,12 @@ fn decode(c: &mut Criterion) {
         Some(wire::ipfix_template(wire::OVS_IPV4_TCP_INGRESS)),
         wire::ipfix_data(wire::OVS_IPV4_TCP_INGRESS, 20),
     );
+    bench_one(
+        c,
+        "sflow_6_samples_128b_headers",
+        None,
+        wire::sflow_datagram(6),
+    );
 }
 
 fn render(c: &mut Criterion) {

@@ -215,3 +215,48 @@ pub fn v5_datagram(records: usize) -> Vec<u8> {
     }
     d
 }
+
+/// sFlow v5 datagram from an IPv4 agent with `samples` flow samples, each a
+/// 128-byte sampled header (Ethernet / 802.1Q / IPv4 / TCP) plus
+/// extended_switch, like the side-by-side load benchmark sends.
+pub fn sflow_datagram(samples: usize) -> Vec<u8> {
+    let mut d = Vec::new();
+    for w in [5u32, 1, 0xc000_0201, 0, 1, 3_600_000, samples as u32] {
+        be32(&mut d, w);
+    }
+    for i in 0..samples {
+        let mut frame = Vec::with_capacity(128);
+        frame.extend_from_slice(&[
+            0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x81, 0x00, 0, 10, 0x08, 0x00,
+        ]);
+        frame.extend_from_slice(&[0x45, 0, 0x05, 0xdc, 0, 1, 0x40, 0, 64, 6, 0, 0]);
+        frame.extend_from_slice(&[10, 1, 0, i as u8, 10, 2, 0, 1]);
+        be16(&mut frame, 1024 + i as u16);
+        be16(&mut frame, 443);
+        frame.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0]);
+        frame.resize(128, 0);
+        let mut header = Vec::new();
+        for w in [1u32, 1518, 4, frame.len() as u32] {
+            be32(&mut header, w);
+        }
+        header.extend_from_slice(&frame);
+        let mut records = Vec::new();
+        be32(&mut records, 1); // raw_packet_header
+        be32(&mut records, header.len() as u32);
+        records.extend_from_slice(&header);
+        be32(&mut records, 1001); // extended_switch
+        be32(&mut records, 16);
+        for w in [10u32, 0, 10, 0] {
+            be32(&mut records, w);
+        }
+        let mut sample = Vec::new();
+        for w in [i as u32, 3, 400, 400 * i as u32, 0, 3, 4, 2] {
+            be32(&mut sample, w);
+        }
+        sample.extend_from_slice(&records);
+        be32(&mut d, 1); // flow_sample
+        be32(&mut d, sample.len() as u32);
+        d.extend_from_slice(&sample);
+    }
+    d
+}
