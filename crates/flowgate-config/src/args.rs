@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::enrich::{EnricherConfig, StaticEnricherConfig};
 use crate::listen::{parse_bind_addr, parse_uri_list};
 use crate::schema::{LogFormat, RecordFormat};
+use crate::sinks::SinksConfig;
 use crate::Config;
 
 #[derive(Debug, Clone, Default, Args)]
@@ -59,6 +61,20 @@ pub struct RunArgs {
     /// Render proto and etype as names ("TCP", "IPv4")
     #[arg(long)]
     pub names: bool,
+
+    /// Static enrichment map (YAML or CSV): the path of the first static
+    /// enricher, one added at the end of `enrich` if there is none
+    #[arg(long, value_name = "FILE")]
+    pub static_map: Option<PathBuf>,
+
+    /// Enrich with Kubernetes pods, services and nodes (in-cluster service
+    /// account, or --kubeconfig); added at the end of `enrich` if not configured
+    #[arg(long)]
+    pub kubernetes: bool,
+
+    /// Kubeconfig file of the Kubernetes enricher (implies --kubernetes)
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -89,7 +105,20 @@ impl RunArgs {
         if let Some(d) = &self.state_dir {
             c.state.dir = Some(d.clone());
         }
-        let stdout = &mut c.sinks.stdout;
+        self.apply_stdout(&mut c.sinks);
+        self.apply_enrich(&mut c.enrich);
+        Ok(())
+    }
+
+    /// The record flags configure the first stdout sink (one is added if
+    /// none is configured); without them the sinks stay as configured.
+    fn apply_stdout(&self, sinks: &mut SinksConfig) {
+        let given =
+            self.output.is_some() || self.format.is_some() || self.fields.is_some() || self.names;
+        if !given {
+            return;
+        }
+        let stdout = sinks.stdout_mut();
         if let Some(p) = &self.output {
             stdout.path = Some(p.clone());
         }
@@ -106,6 +135,46 @@ impl RunArgs {
         if self.names {
             stdout.names = true;
         }
-        Ok(())
+    }
+
+    /// The enricher flags edit the first enricher of their type (and enable
+    /// it), or append one, so a flag never reorders a configured chain.
+    fn apply_enrich(&self, list: &mut Vec<EnricherConfig>) {
+        if let Some(path) = &self.static_map {
+            let found = list.iter_mut().find_map(|e| match e {
+                EnricherConfig::Static(s) => Some(s),
+                _ => None,
+            });
+            match found {
+                Some(s) => {
+                    s.path = path.clone();
+                    s.enabled = true;
+                }
+                None => list.push(EnricherConfig::Static(StaticEnricherConfig {
+                    path: path.clone(),
+                    ..Default::default()
+                })),
+            }
+        }
+        if self.kubernetes || self.kubeconfig.is_some() {
+            let found = list.iter_mut().find_map(|e| match e {
+                EnricherConfig::Kubernetes(k) => Some(k),
+                _ => None,
+            });
+            let k = match found {
+                Some(k) => k,
+                None => {
+                    list.push(EnricherConfig::Kubernetes(Default::default()));
+                    let Some(EnricherConfig::Kubernetes(k)) = list.last_mut() else {
+                        unreachable!("just pushed")
+                    };
+                    k
+                }
+            };
+            k.enabled = true;
+            if let Some(p) = &self.kubeconfig {
+                k.kubeconfig = Some(p.clone());
+            }
+        }
     }
 }

@@ -8,9 +8,11 @@
 //! ```
 
 mod args;
+mod enrich;
 pub mod env;
 mod listen;
 mod schema;
+mod sinks;
 mod units;
 mod validate;
 
@@ -20,10 +22,16 @@ use std::path::{Path, PathBuf};
 use serde_norway::{Mapping, Value};
 
 pub use args::RunArgs;
+pub use enrich::{EnricherConfig, KubernetesEnricherConfig, StaticEnricherConfig, StaticFormat};
 pub use listen::{format_bind_addr, parse_bind_addr, parse_uri_list, ListenProtocol, ListenUri};
 pub use schema::{
     Config, DecoderConfig, HttpConfig, LogConfig, LogFormat, MetricsConfig, ReceiveConfig,
-    RecordFormat, ShutdownConfig, SinksConfig, StateConfig, StdoutSinkConfig,
+    RecordFormat, ShutdownConfig, StateConfig, StdoutSinkConfig,
+};
+pub use sinks::{
+    DirectionFilter, KafkaCompression, KafkaFormat, KafkaSaslConfig, KafkaSinkConfig,
+    KafkaTlsConfig, PrometheusSinkConfig, PropertyValue, SaslMechanism, SinkCommon, SinkConfig,
+    SinksConfig, DEFAULT_KAFKA_KEY, DEFAULT_PROMETHEUS_LABELS,
 };
 pub use units::{ByteSize, HumanDuration};
 pub use validate::check_log_level;
@@ -77,7 +85,9 @@ pub fn load(
         None => String::new(),
     };
     let mut tree = parse_tree(&text).map_err(|e| fail(vec![e]))?;
-    let defaults = serde_norway::to_value(Config::default()).expect("defaults serialize");
+    let mut defaults = serde_norway::to_value(Config::default()).expect("defaults serialize");
+    let vars: Vec<(String, String)> = vars.into_iter().collect();
+    sinks::env_view(&mut tree, &mut defaults, &vars);
     let env_applied = env::apply(&mut tree, &defaults, vars).map_err(|e| fail(vec![e]))?;
     // Deserializing from text (not from the tree) keeps the key path in
     // serde's messages; the file's own text also keeps its line numbers.

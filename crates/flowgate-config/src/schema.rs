@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::enrich::EnricherConfig;
 use crate::listen::ListenUri;
+use crate::sinks::SinksConfig;
 use crate::units::{ByteSize, HumanDuration};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +24,8 @@ pub struct Config {
     pub state: StateConfig,
     pub http: HttpConfig,
     pub metrics: MetricsConfig,
+    /// Enrichers in order (crates/flowgate-enrich); empty = records as decoded.
+    pub enrich: Vec<EnricherConfig>,
     pub sinks: SinksConfig,
     pub shutdown: ShutdownConfig,
 }
@@ -45,6 +49,7 @@ impl Default for Config {
             state: StateConfig::default(),
             http: HttpConfig::default(),
             metrics: MetricsConfig::default(),
+            enrich: Vec::new(),
             sinks: SinksConfig::default(),
             shutdown: ShutdownConfig::default(),
         }
@@ -172,12 +177,6 @@ impl Default for MetricsConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SinksConfig {
-    pub stdout: StdoutSinkConfig,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordFormat {
@@ -189,6 +188,8 @@ pub enum RecordFormat {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StdoutSinkConfig {
+    /// The `sink` label of its metrics (default: `stdout`); unique in `sinks`.
+    pub name: Option<String>,
     pub enabled: bool,
     /// A file to append to instead of stdout; reopened on SIGHUP (log rotation).
     pub path: Option<PathBuf>,
@@ -206,6 +207,7 @@ pub struct StdoutSinkConfig {
 impl Default for StdoutSinkConfig {
     fn default() -> Self {
         StdoutSinkConfig {
+            name: None,
             enabled: true,
             path: None,
             format: RecordFormat::Json,
@@ -351,7 +353,13 @@ mod lists {
         d.deserialize_any(UriList)
     }
 
+    pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        d.deserialize_any(StringList)
+    }
+
     pub fn opt_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
         d.deserialize_option(OptStringList)
     }
 }
+
+pub(crate) use lists::strings as string_list;

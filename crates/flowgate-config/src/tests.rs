@@ -43,8 +43,11 @@ fn no_file_gives_the_documented_defaults() {
     );
     assert_eq!(format_bind_addr(&c.http.address), ":8080");
     assert_eq!(c.log.level, "info");
-    assert!(c.sinks.stdout.enabled);
-    assert_eq!(c.sinks.stdout.flush_interval, HumanDuration::secs(1));
+    let SinkConfig::Stdout(stdout) = &c.sinks.0[0] else {
+        panic!("the default sink is stdout")
+    };
+    assert!(stdout.enabled && c.sinks.0.len() == 1);
+    assert_eq!(stdout.flush_interval, HumanDuration::secs(1));
 }
 
 #[test]
@@ -64,9 +67,9 @@ fn unknown_keys_name_the_key_and_the_fix() {
 
 #[test]
 fn bad_values_name_the_key_and_the_fix() {
-    let e = problems(load_str("sinks:\n  stdout:\n    format: xml\n"));
+    let e = problems(load_str("sinks:\n  - type: stdout\n    format: xml\n"));
     assert!(
-        e.contains("sinks.stdout.format: unknown variant `xml`, expected `json` or `text`"),
+        e.contains("sinks: [0] stdout: format: unknown variant `xml`, expected `json` or `text`"),
         "{e}"
     );
     let e = problems(load_str("log:\n  level: verbose\n"));
@@ -80,10 +83,10 @@ fn bad_values_name_the_key_and_the_fix() {
         "{e}"
     );
     let e = problems(load_str(
-        "sinks:\n  stdout:\n    fields: [src_addr, byts]\n",
+        "sinks:\n  - type: stdout\n    fields: [src_addr, byts]\n",
     ));
     assert!(
-        e.contains("sinks.stdout.fields: unknown field 'byts'; fix:"),
+        e.contains("sinks[0] (stdout).fields: unknown field 'byts'; fix:"),
         "{e}"
     );
     let e = problems(load_str(
@@ -135,10 +138,10 @@ fn environment_beats_the_file_and_flags_beat_both() {
     assert_eq!(l.config.http.address, "127.0.0.1:9001".parse().unwrap());
     assert_eq!(l.config.log.level, "debug");
     assert_eq!(l.config.listeners.len(), 2);
-    assert_eq!(
-        l.config.sinks.stdout.fields,
-        Some(vec!["src_addr".into(), "bytes".into()])
-    );
+    let SinkConfig::Stdout(stdout) = &l.config.sinks.0[0] else {
+        panic!("stdout")
+    };
+    assert_eq!(stdout.fields, Some(vec!["src_addr".into(), "bytes".into()]));
     assert_eq!(l.env_applied.len(), 4);
 
     let args = RunArgs {

@@ -3,8 +3,6 @@
 
 use std::net::IpAddr;
 
-use flowgate_record::FieldId;
-
 use crate::listen::{format_bind_addr, ListenUri};
 use crate::Config;
 
@@ -115,39 +113,8 @@ pub fn validate(c: &Config) -> Result<Vec<String>, Vec<String>> {
         "each exporter adds a few series",
     );
 
-    let s = &c.sinks.stdout;
-    if let Some(fields) = &s.fields {
-        if fields.is_empty() {
-            bad.push("sinks.stdout.fields: empty list; fix: name at least one field, or remove the key for all fields".into());
-        }
-        for f in fields {
-            if FieldId::from_name(f).is_none() {
-                let known: Vec<&str> = FieldId::ALL.iter().map(|f| f.name()).collect();
-                bad.push(format!(
-                    "sinks.stdout.fields: unknown field '{f}'; fix: use names from docs/record.md: {}",
-                    known.join(", ")
-                ));
-            }
-        }
-    }
-    let flush_ms = s.flush_interval.get().as_millis();
-    if !(10..=60_000).contains(&flush_ms) {
-        bad.push(format!(
-            "sinks.stdout.flush_interval: {} is out of range; fix: use 10ms to 60s (1s is the default)",
-            s.flush_interval
-        ));
-    }
-    range(
-        &mut bad,
-        "sinks.stdout.queue_batches",
-        s.queue_batches,
-        1,
-        1_000_000,
-        "256 is the default",
-    );
-    if !s.enabled {
-        warn.push("no sink is enabled: records are decoded and counted, then discarded".to_owned());
-    }
+    crate::sinks::validate(&c.sinks, &mut bad, &mut warn);
+    crate::enrich::validate(&c.enrich, &mut bad);
     if c.shutdown.drain_timeout.get().as_secs() > 600 {
         bad.push(format!(
             "shutdown.drain_timeout: {} is too long; fix: use 10m or less",

@@ -1,6 +1,6 @@
 use std::net::IpAddr;
 
-use crate::{FlowRecord, FlowType};
+use crate::{EndpointMeta, EndpointRef, FlowRecord, FlowType};
 
 /// A field's value, ready to render. `None` from [`FlowRecord::value`] means
 /// "absent": the field is left out of the output.
@@ -20,6 +20,8 @@ pub enum Value<'a> {
     List(&'a [u32]),
     /// Raw bytes, rendered as a hex string.
     Hex(&'a [u8]),
+    /// Key/value labels, rendered as a JSON object.
+    Labels(&'a [(Box<str>, Box<str>)]),
 }
 
 macro_rules! fields {
@@ -131,6 +133,22 @@ fields! {
     TunnelOptions => "tunnel_options",
     OvnIngressPort => "ovn_ingress_port",
     OvnEgressPort => "ovn_egress_port",
+    SrcK8sNamespace => "src_k8s_namespace",
+    SrcK8sName => "src_k8s_name",
+    SrcK8sKind => "src_k8s_kind",
+    SrcK8sOwnerName => "src_k8s_owner_name",
+    SrcK8sOwnerKind => "src_k8s_owner_kind",
+    SrcK8sNode => "src_k8s_node",
+    SrcK8sLabels => "src_k8s_labels",
+    DstK8sNamespace => "dst_k8s_namespace",
+    DstK8sName => "dst_k8s_name",
+    DstK8sKind => "dst_k8s_kind",
+    DstK8sOwnerName => "dst_k8s_owner_name",
+    DstK8sOwnerKind => "dst_k8s_owner_kind",
+    DstK8sNode => "dst_k8s_node",
+    DstK8sLabels => "dst_k8s_labels",
+    SamplerName => "sampler_name",
+    SamplerK8sNode => "sampler_k8s_node",
     Extra => "extra",
 }
 
@@ -144,6 +162,18 @@ fn opt_str(s: &str) -> Option<Value<'_>> {
 
 fn opt_ip(a: Option<IpAddr>) -> Option<Value<'static>> {
     a.map(|a| Value::Ip(Some(a)))
+}
+
+fn meta<'a>(
+    m: &'a Option<EndpointRef>,
+    f: impl FnOnce(&'a EndpointMeta) -> &'a str,
+) -> Option<Value<'a>> {
+    m.as_deref().map(f).and_then(opt_str)
+}
+
+fn labels(m: &Option<EndpointRef>) -> Option<Value<'_>> {
+    let m = m.as_deref()?;
+    (!m.labels.is_empty()).then_some(Value::Labels(&m.labels))
 }
 
 impl FlowRecord {
@@ -246,6 +276,22 @@ impl FlowRecord {
             }
             OvnIngressPort => opt(self.ovn_ingress_port),
             OvnEgressPort => opt(self.ovn_egress_port),
+            SrcK8sNamespace => meta(&self.src_k8s, |m| &m.namespace),
+            SrcK8sName => meta(&self.src_k8s, |m| &m.name),
+            SrcK8sKind => meta(&self.src_k8s, |m| &m.kind),
+            SrcK8sOwnerName => meta(&self.src_k8s, |m| &m.owner_name),
+            SrcK8sOwnerKind => meta(&self.src_k8s, |m| &m.owner_kind),
+            SrcK8sNode => meta(&self.src_k8s, |m| &m.node),
+            SrcK8sLabels => labels(&self.src_k8s),
+            DstK8sNamespace => meta(&self.dst_k8s, |m| &m.namespace),
+            DstK8sName => meta(&self.dst_k8s, |m| &m.name),
+            DstK8sKind => meta(&self.dst_k8s, |m| &m.kind),
+            DstK8sOwnerName => meta(&self.dst_k8s, |m| &m.owner_name),
+            DstK8sOwnerKind => meta(&self.dst_k8s, |m| &m.owner_kind),
+            DstK8sNode => meta(&self.dst_k8s, |m| &m.node),
+            DstK8sLabels => labels(&self.dst_k8s),
+            SamplerName => meta(&self.sampler_k8s, |m| &m.name),
+            SamplerK8sNode => meta(&self.sampler_k8s, |m| &m.node),
             Extra => None,
         }
     }

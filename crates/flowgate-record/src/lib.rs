@@ -6,6 +6,7 @@
 mod batch;
 mod counters;
 mod drop_reason;
+mod endpoint;
 mod field;
 mod names;
 mod record;
@@ -17,6 +18,7 @@ pub use counters::{
     Processor, VlanCounters,
 };
 pub use drop_reason::drop_reason_name;
+pub use endpoint::{EndpointMeta, EndpointRef};
 pub use field::{FieldId, Value};
 pub use names::{etype_name, proto_name};
 pub use record::{ExtraField, FlowRecord, FlowType};

@@ -1,5 +1,7 @@
 use std::net::IpAddr;
 
+use crate::EndpointRef;
+
 /// Which wire protocol a record came from; rendered as goflow2 does.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
@@ -163,6 +165,12 @@ pub struct FlowRecord {
     pub acl_direction: Option<u8>,
     /// sFlow extended_egress_queue.
     pub egress_queue: Option<u32>,
+
+    /// What an enricher knows of `src_addr`, `dst_addr` and `sampler_address`
+    /// (Kubernetes objects, static map entries): shared, never copied.
+    pub src_k8s: Option<EndpointRef>,
+    pub dst_k8s: Option<EndpointRef>,
+    pub sampler_k8s: Option<EndpointRef>,
 
     /// Elements without a field of their own, in wire order.
     pub extras: Vec<ExtraField>,

@@ -92,6 +92,7 @@ impl Renderer {
             Value::Etype(e) => write_u64(out, e.into()),
             Value::List(l) => write_list(out, l, json),
             Value::Hex(b) => quoted(out, json, |out| write_hex(out, b)),
+            Value::Labels(l) => write_labels(out, l, json),
         }
     }
 }
@@ -141,6 +142,24 @@ fn write_list(out: &mut Vec<u8>, l: &[u32], json: bool) {
     }
     if json {
         out.push(b']');
+    }
+}
+
+/// JSON `{"app":"web"}`; text `app:web,tier:db` (no spaces, no `=`).
+fn write_labels(out: &mut Vec<u8>, labels: &[(Box<str>, Box<str>)], json: bool) {
+    if json {
+        out.push(b'{');
+    }
+    for (i, (k, v)) in labels.iter().enumerate() {
+        if i != 0 {
+            out.push(b',');
+        }
+        write_str(out, k, json);
+        out.push(b':');
+        write_str(out, v, json);
+    }
+    if json {
+        out.push(b'}');
     }
 }
 

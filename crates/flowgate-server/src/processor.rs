@@ -140,8 +140,7 @@ impl DatagramProcessor {
         {
             Ok(report) => {
                 if !self.enrichers.is_empty() && out.len() > start {
-                    self.enrichers
-                        .apply(&exporter, &mut out.as_mut_slice()[start..]);
+                    self.enrichers.apply(&mut out.as_mut_slice()[start..]);
                 }
                 Outcome::Decoded(report)
             }
@@ -191,8 +190,20 @@ mod tests {
         fn name(&self) -> &str {
             "mark"
         }
-        fn enrich(&self, _: &Exporter, records: &mut [FlowRecord]) {
+        fn kind(&self) -> &'static str {
+            "test"
+        }
+        fn enrich(&self, records: &mut [FlowRecord]) {
             records.iter_mut().for_each(|r| r.dst_port = self.0);
+        }
+        fn health(&self) -> crate::enrich::Health {
+            crate::enrich::Health::Ok
+        }
+        fn stats(&self) -> crate::enrich::StatsSnapshot {
+            Default::default()
+        }
+        fn entries(&self) -> usize {
+            0
         }
     }
 

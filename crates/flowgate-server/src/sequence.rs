@@ -302,7 +302,9 @@ mod tests {
             events.push(t.observe(exporter(), &r, 0));
         }
         assert!(
-            events.iter().all(|e| matches!(e, SeqEvent::InOrder | SeqEvent::Switched(_))),
+            events
+                .iter()
+                .all(|e| matches!(e, SeqEvent::InOrder | SeqEvent::Switched(_))),
             "{events:?}"
         );
         assert_eq!(t.quirky_streams(), 1);

@@ -12,7 +12,6 @@ use flowgate_config::{load_for_process, Config, DecoderConfig, RunArgs};
 use flowgate_decode::{Decoder, Limits, TemplateStore};
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::enrich::EnricherChain;
 use crate::fanout::Fanout;
 use crate::http::{self, HttpState};
 use crate::logging::{self, LogHandle, RateLimiter};
@@ -81,6 +80,9 @@ async fn serve(args: RunArgs, config: Config, log: Option<LogHandle>) -> Result<
     let state_file = prepare_state_dir(&config)?;
 
     // Sinks first, so records have somewhere to go once a socket is bound.
+    // Before the sinks: a static map that does not load stops the start.
+    let enrichers = crate::enrich::build(&config.enrich)?;
+    metrics.set_enrichers(&enrichers);
     let sinks = start_sinks(&config, &metrics, &limiter)?;
     let controls: Vec<(String, Arc<SinkControl>)> = sinks
         .iter()
@@ -113,13 +115,8 @@ async fn serve(args: RunArgs, config: Config, log: Option<LogHandle>) -> Result<
             batch_size: config.receive.batch_size,
             max_datagram_size: config.receive.max_datagram_size,
         };
-        receive::start(
-            &config,
-            &shared,
-            &EnricherChain::default(),
-            &mut make_decoder,
-        )
-        .map_err(|e| e.to_string())?
+        receive::start(&config, &shared, &enrichers, &mut make_decoder)
+            .map_err(|e| e.to_string())?
     };
     let worker_count = listeners.threads.len();
     metrics.ready.store(true, Ordering::Relaxed);
@@ -162,7 +159,15 @@ async fn serve(args: RunArgs, config: Config, log: Option<LogHandle>) -> Result<
         save_lock.clone(),
     ));
 
-    wait_for_stop(&mut signals, &args, &config, log.as_ref(), &controls).await;
+    wait_for_stop(
+        &mut signals,
+        &args,
+        &config,
+        log.as_ref(),
+        &controls,
+        &enrichers,
+    )
+    .await;
 
     tracing::info!("stopping: no longer receiving; draining the queues");
     metrics.ready.store(false, Ordering::Relaxed);
@@ -235,19 +240,12 @@ fn start_sinks(
     metrics: &Arc<Metrics>,
     limiter: &Arc<RateLimiter>,
 ) -> Result<Vec<SinkHandle>, String> {
-    let built = sink::build(config).map_err(|e| e.to_string())?;
-    let stdout = &config.sinks.stdout;
+    let built = sink::build(config, metrics, limiter)?;
     built
         .into_iter()
-        .map(|s| {
-            sink::spawn(
-                s,
-                stdout.queue_batches,
-                stdout.flush_interval.get(),
-                metrics.clone(),
-                limiter.clone(),
-            )
-            .map_err(|e| format!("starting a sink thread: {e}"))
+        .map(|(s, spec)| {
+            sink::spawn(s, spec, metrics.clone(), limiter.clone())
+                .map_err(|e| format!("starting a sink thread: {e}"))
         })
         .collect()
 }

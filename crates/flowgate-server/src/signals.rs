@@ -6,6 +6,7 @@ use std::sync::Arc;
 use flowgate_config::{load_for_process, Config, RunArgs};
 use tokio::signal::unix::Signal;
 
+use crate::enrich::EnricherChain;
 use crate::logging::LogHandle;
 use crate::sink::SinkControl;
 
@@ -21,10 +22,18 @@ pub async fn wait_for_stop(
     running: &Config,
     log: Option<&LogHandle>,
     sinks: &[(String, Arc<SinkControl>)],
+    enrichers: &EnricherChain,
 ) {
     loop {
         tokio::select! {
-            _ = signals.hup.recv() => reload(args, running, log, sinks),
+            _ = signals.hup.recv() => {
+                // The map files first, and whatever the config file says:
+                // they are read from their own paths.
+                for e in enrichers.reload() {
+                    tracing::error!("SIGHUP: {e}");
+                }
+                reload(args, running, log, sinks)
+            }
             _ = signals.term.recv() => {
                 tracing::info!("SIGTERM received");
                 return;
@@ -72,12 +81,13 @@ fn reload(
     tracing::info!(log_level = %new.log.level, "SIGHUP: reloaded the log level and the sinks");
 }
 
-fn restart_only_changes(a: &Config, b: &Config) -> Vec<&'static str> {
-    let (sa, sb) = (&a.sinks.stdout, &b.sinks.stdout);
+fn restart_only_changes(a: &Config, b: &Config) -> Vec<String> {
+    let sinks = a.sinks.restart_only_changes(&b.sinks);
     [
         ("listeners", a.listeners != b.listeners),
         ("receive", a.receive != b.receive),
         ("decoder", a.decoder != b.decoder),
+        ("enrich", a.enrich != b.enrich),
         ("state", a.state != b.state),
         ("http", a.http != b.http),
         ("metrics", a.metrics != b.metrics),
@@ -87,17 +97,10 @@ fn restart_only_changes(a: &Config, b: &Config) -> Vec<&'static str> {
             "log.rate_limit_window",
             a.log.rate_limit_window != b.log.rate_limit_window,
         ),
-        ("sinks.stdout.enabled", sa.enabled != sb.enabled),
-        (
-            "sinks.stdout.queue_batches",
-            sa.queue_batches != sb.queue_batches,
-        ),
-        (
-            "sinks.stdout.flush_interval",
-            sa.flush_interval != sb.flush_interval,
-        ),
     ]
     .into_iter()
-    .filter_map(|(k, changed)| changed.then_some(k))
+    .filter(|(_, changed)| *changed)
+    .map(|(k, _)| k.to_owned())
+    .chain(sinks)
     .collect()
 }

@@ -3,7 +3,9 @@
 //! per-exporter table and the live gauges (queue depths) are read at
 //! scrape time by collectors. `docs/server.md` lists every series.
 
+mod enrich;
 mod exporters;
+mod sink_series;
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -19,6 +21,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
 pub use exporters::{Counts, ExporterLabel, ExporterTable, LocalCounts};
+pub use sink_series::{MetricSource, SinkSeries};
 
 type Labels = Vec<(&'static str, String)>;
 
@@ -34,6 +37,9 @@ pub struct Metrics {
     sink_records: Family<Labels, Counter>,
     queues: Arc<Mutex<Vec<QueueGauge>>>,
     pub ready: Arc<AtomicBool>,
+    /// What running sinks publish (Kafka producer gauges, Prometheus sink series).
+    pub sink_series: Arc<SinkSeries>,
+    enrichers: enrich::EnrichCollector,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -63,7 +69,9 @@ impl Metrics {
             worker_datagrams: Family::default(),
             sink_records: Family::default(),
             queues: Arc::new(Mutex::new(Vec::new())),
+            enrichers: enrich::EnrichCollector::default(),
             ready: Arc::new(AtomicBool::new(false)),
+            sink_series: Arc::new(SinkSeries::default()),
             registry: Registry::default(),
         };
         registry.register(
@@ -102,6 +110,10 @@ impl Metrics {
             m.sink_records.clone(),
         );
         registry.register_collector(Box::new(ExporterCollector(exporters)));
+        registry.register_collector(Box::new(m.enrichers.clone()));
+        registry.register_collector(Box::new(sink_series::SinkSeriesCollector(
+            m.sink_series.clone(),
+        )));
         registry.register_collector(Box::new(LiveCollector {
             queues: m.queues.clone(),
             ready: m.ready.clone(),
@@ -164,6 +176,11 @@ impl Metrics {
         self.sink_records(sink, "received", 0);
         self.sink_records(sink, "sent", 0);
         self.record_drop("sink_queue", "queue_full", sink, 0);
+    }
+
+    /// The enrichers whose counters and health /metrics shows.
+    pub fn set_enrichers(&self, chain: &flowgate_enrich::EnricherChain) {
+        *self.enrichers.0.lock().unwrap() = chain.clone();
     }
 
     /// The Prometheus text exposition (OpenMetrics flavour).

@@ -1,22 +1,38 @@
 //! Where records go. A sink is a [`Sink`] implementation in a module of its
-//! own, and one line in [`build`]; the server gives each sink its own
-//! bounded queue and thread ([`runner`]), so a slow sink drops only its own
-//! records, and counts them.
+//! own, built from its own entry of the `sinks:` list in [`build`]; the
+//! server gives each sink its own bounded queue and thread ([`runner`]), so
+//! a slow sink drops only its own records, and counts them. Any number run
+//! at once, several of one type too (they differ by name).
 //!
-//! Adding a sink (Kafka, Prometheus, ...): write `sink/kafka.rs` with a type
-//! implementing [`Sink`], add its config section to flowgate-config, and
-//! construct it in [`build`]. Counting, queueing, flushing on a timer,
-//! SIGHUP and draining at shutdown come from the runner.
+//! Adding a sink: write `sink/NAME.rs` with a type implementing [`Sink`],
+//! add its config type to flowgate-config's `sinks` module, and construct
+//! it in [`build`]. Counting, queueing, flushing on a timer, SIGHUP and
+//! draining at shutdown come from the runner.
 
+pub mod fieldkey;
+mod kafka;
+mod prometheus;
+pub mod proto;
+#[cfg(test)]
+mod proto_mirror;
+#[cfg(test)]
+mod proto_tests;
 mod runner;
 mod stdout;
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
-use flowgate_config::Config;
+use flowgate_config::{Config, SinkConfig};
 use flowgate_record::{CounterRecord, RecordBatch};
 
-pub use runner::{spawn, SinkControl, SinkHandle};
+use crate::logging::RateLimiter;
+use crate::metrics::Metrics;
+
+pub use kafka::KafkaSink;
+pub use prometheus::{FlowAggregator, PrometheusSink};
+pub use runner::{spawn, SinkControl, SinkHandle, SinkSpec};
 pub use stdout::StdoutSink;
 
 /// Records lost inside a sink, with the `reason` label they are counted under.
@@ -88,6 +104,27 @@ pub trait Sink: Send {
     fn reload(&mut self, _config: &Config) -> Result<(), SinkError> {
         Ok(())
     }
+
+    /// Outcomes learnt after the call that took the records (Kafka's
+    /// delivery reports). The runner asks after every `send` and `flush`;
+    /// every record is counted once, by the call that took it or here.
+    fn settle(&mut self) -> Settled {
+        Settled::default()
+    }
+
+    /// Shutdown: push out everything and wait for it at most `timeout`;
+    /// what could not be delivered by then is reported as dropped (here or
+    /// by the `settle` that follows).
+    fn close(&mut self, _timeout: Duration) -> Result<u64, SinkError> {
+        self.flush()
+    }
+}
+
+/// What [`Sink::settle`] learnt: records delivered, and records lost by reason.
+#[derive(Debug, Default)]
+pub struct Settled {
+    pub sent: u64,
+    pub dropped: Vec<SinkError>,
 }
 
 /// The sinks `flowgate decode --sink NAME` can name.
@@ -98,9 +135,12 @@ pub fn build_named(names: &[String], config: &Config) -> Result<Vec<Box<dyn Sink
     let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
     for name in names {
         match name.as_str() {
-            "stdout" => sinks.push(Box::new(
-                StdoutSink::open(&config.sinks.stdout).map_err(|e| e.to_string())?,
-            )),
+            "stdout" => {
+                let Some(SinkConfig::Stdout(cfg)) = config.sinks.find("stdout") else {
+                    return Err("no stdout sink is configured".into());
+                };
+                sinks.push(Box::new(StdoutSink::open(cfg).map_err(|e| e.to_string())?))
+            }
             other => {
                 return Err(format!(
                     "unknown sink '{other}'; the sinks are {}",
@@ -121,7 +161,7 @@ pub fn for_decode(
     proto_names: bool,
 ) -> Result<Vec<Box<dyn Sink>>, String> {
     let mut config = Config::default();
-    let stdout = &mut config.sinks.stdout;
+    let stdout = config.sinks.stdout_mut();
     stdout.format = match format {
         flowgate_record::OutputFormat::Json => flowgate_config::RecordFormat::Json,
         flowgate_record::OutputFormat::Text => flowgate_config::RecordFormat::Text,
@@ -131,11 +171,41 @@ pub fn for_decode(
     build_named(names, &config)
 }
 
-/// Every sink the configuration enables, in a fixed order.
-pub fn build(config: &Config) -> std::io::Result<Vec<Box<dyn Sink>>> {
-    let mut sinks: Vec<Box<dyn Sink>> = Vec::new();
-    if config.sinks.stdout.enabled {
-        sinks.push(Box::new(StdoutSink::open(&config.sinks.stdout)?));
+/// A sink ready to run, and how to run it.
+pub(crate) type Built = (Box<dyn Sink>, SinkSpec);
+
+/// Every sink the configuration enables, in its order, with its queue
+/// settings. Sinks that publish on /metrics register there.
+pub(crate) fn build(
+    config: &Config,
+    metrics: &Arc<Metrics>,
+    limiter: &Arc<RateLimiter>,
+) -> Result<Vec<Built>, String> {
+    let mut sinks: Vec<Built> = Vec::new();
+    for (i, entry) in config.sinks.iter().enumerate() {
+        let common = entry.common();
+        if !common.enabled {
+            continue;
+        }
+        let what = format!("sinks[{i}] ({} {})", entry.type_name(), common.name);
+        let sink: Box<dyn Sink> = match entry {
+            SinkConfig::Stdout(c) => {
+                Box::new(StdoutSink::open(c).map_err(|e| format!("{what}: {e}"))?)
+            }
+            SinkConfig::Kafka(c) => Box::new(
+                KafkaSink::open(common.name, c, metrics, limiter)
+                    .map_err(|e| format!("{what}: {e}"))?,
+            ),
+            SinkConfig::Prometheus(c) => Box::new(PrometheusSink::new(common.name, c, metrics)),
+        };
+        let spec = SinkSpec {
+            queue_batches: common.queue_batches,
+            flush_interval: common.flush_interval.get(),
+            // Kept under the server's own deadline so the sink can still
+            // count what it gives up before the server stops waiting.
+            close_timeout: config.shutdown.drain_timeout.get().mul_f64(0.8),
+        };
+        sinks.push((sink, spec));
     }
     Ok(sinks)
 }

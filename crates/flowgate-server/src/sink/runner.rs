@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use flowgate_config::Config;
 
-use super::{Health, Sink, SinkError};
+use super::{Health, Settled, Sink, SinkError};
 use crate::batch::Batch;
 use crate::logging::RateLimiter;
 use crate::metrics::Metrics;
@@ -65,16 +65,24 @@ impl SinkHandle {
     }
 }
 
+/// How a sink is run: its queue, its flush timer, and how long it may take
+/// to deliver what it holds at shutdown.
+#[derive(Debug, Clone, Copy)]
+pub struct SinkSpec {
+    pub queue_batches: usize,
+    pub flush_interval: Duration,
+    pub close_timeout: Duration,
+}
+
 pub fn spawn(
     sink: Box<dyn Sink>,
-    capacity: usize,
-    flush_interval: Duration,
+    spec: SinkSpec,
     metrics: Arc<Metrics>,
     limiter: Arc<RateLimiter>,
 ) -> std::io::Result<SinkHandle> {
     let name = sink.name().to_owned();
-    let (tx, rx) = queue::bounded(capacity);
-    metrics.register_queue(&name, tx.depth_gauge(), capacity);
+    let (tx, rx) = queue::bounded(spec.queue_batches);
+    metrics.register_queue(&name, tx.depth_gauge(), spec.queue_batches);
     let control = Arc::new(SinkControl {
         pending_reload: Mutex::new(None),
         health: Mutex::new(Health::Ok),
@@ -91,7 +99,7 @@ pub fn spawn(
     let thread = std::thread::Builder::new()
         .name(format!("sink-{name}"))
         .spawn(move || {
-            runner.run(rx, flush_interval);
+            runner.run(rx, spec);
             let _ = done_tx.send(());
         })?;
     Ok(SinkHandle {
@@ -112,7 +120,8 @@ struct Runner {
 }
 
 impl Runner {
-    fn run(mut self, rx: QueueReceiver<Arc<Batch>>, flush_interval: Duration) {
+    fn run(mut self, rx: QueueReceiver<Arc<Batch>>, spec: SinkSpec) {
+        let flush_interval = spec.flush_interval;
         let mut last_flush = Instant::now();
         loop {
             let wait = flush_interval.saturating_sub(last_flush.elapsed());
@@ -146,29 +155,40 @@ impl Runner {
                 last_flush = Instant::now();
             }
         }
-        let r = self.sink.flush();
+        let r = self.sink.close(spec.close_timeout);
         self.account(r);
         self.control.running.store(false, Ordering::Relaxed);
         tracing::debug!(sink = %self.name, "drained and flushed");
     }
 
-    fn account(&self, r: Result<u64, SinkError>) {
+    /// Counts what a call reported, and what the sink learnt since (its
+    /// delivery reports), then publishes its health.
+    fn account(&mut self, r: Result<u64, SinkError>) {
         match r {
-            Ok(n) => {
-                if n > 0 {
-                    self.metrics.sink_records(&self.name, "sent", n);
-                }
-            }
-            Err(e) => {
-                self.metrics
-                    .record_drop("sink", e.reason, &self.name, e.dropped);
-                let key = format!("sink/{}/{}", self.name, e.reason);
-                let (name, detail) = (self.name.clone(), e.detail.clone());
-                self.limiter.warn(&key, e.dropped, move |n| {
-                    format!("dropped {n} records: {detail} (sink {name})")
-                });
-            }
+            Ok(n) => self.sent(n),
+            Err(e) => self.dropped(e),
+        }
+        let Settled { sent, dropped } = self.sink.settle();
+        self.sent(sent);
+        for e in dropped {
+            self.dropped(e);
         }
         *self.control.health.lock().unwrap() = self.sink.health();
+    }
+
+    fn sent(&self, n: u64) {
+        if n > 0 {
+            self.metrics.sink_records(&self.name, "sent", n);
+        }
+    }
+
+    fn dropped(&self, e: SinkError) {
+        self.metrics
+            .record_drop("sink", e.reason, &self.name, e.dropped);
+        let key = format!("sink/{}/{}", self.name, e.reason);
+        let (name, detail) = (self.name.clone(), e.detail);
+        self.limiter.warn(&key, e.dropped, move |n| {
+            format!("dropped {n} records: {detail} (sink {name})")
+        });
     }
 }

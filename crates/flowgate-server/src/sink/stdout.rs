@@ -4,7 +4,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use flowgate_config::{Config, RecordFormat, StdoutSinkConfig};
+use flowgate_config::{Config, RecordFormat, SinkConfig, StdoutSinkConfig};
 use flowgate_record::{FieldId, OutputFormat, RenderOptions, Renderer};
 
 use super::{Health, Sink, SinkError};
@@ -49,6 +49,7 @@ impl Output {
 }
 
 pub struct StdoutSink {
+    name: String,
     renderer: Renderer,
     /// sFlow counter samples have a JSON form only, and none of the flow
     /// columns `fields` picks: they are written with the full JSON output.
@@ -64,9 +65,10 @@ impl StdoutSink {
     pub fn open(cfg: &StdoutSinkConfig) -> io::Result<Self> {
         let out = Output::open(cfg.path.as_deref()).map_err(|e| {
             let p = cfg.path.as_deref().unwrap_or(Path::new("-"));
-            io::Error::new(e.kind(), format!("sinks.stdout.path {}: {e}", p.display()))
+            io::Error::new(e.kind(), format!("path {}: {e}", p.display()))
         })?;
         Ok(StdoutSink {
+            name: cfg.name.clone().unwrap_or_else(|| "stdout".into()),
             renderer: renderer(cfg),
             counters: writes_counters(cfg),
             out,
@@ -127,7 +129,7 @@ fn writes_counters(cfg: &StdoutSinkConfig) -> bool {
 
 impl Sink for StdoutSink {
     fn name(&self) -> &str {
-        "stdout"
+        &self.name
     }
 
     fn send(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> Result<u64, SinkError> {
@@ -163,7 +165,17 @@ impl Sink for StdoutSink {
     /// Reopens the file (the same path after rotation, or a new one), and
     /// takes the new rendering options.
     fn reload(&mut self, config: &Config) -> Result<(), SinkError> {
-        let cfg = &config.sinks.stdout;
+        let Some(SinkConfig::Stdout(cfg)) = config.sinks.find(&self.name) else {
+            return Err(SinkError {
+                reason: "reload_error",
+                dropped: 0,
+                detail: format!(
+                    "the stdout sink {} is no longer configured; it runs on as it was until a restart",
+                    self.name
+                ),
+                io_kind: None,
+            });
+        };
         self.renderer = renderer(cfg);
         self.counters = writes_counters(cfg);
         match Output::open(cfg.path.as_deref()) {
@@ -206,9 +218,9 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let (a, b) = (dir.join("a.json"), dir.join("b.json"));
         let mut config = Config::default();
-        config.sinks.stdout.path = Some(a.clone());
-        config.sinks.stdout.fields = Some(vec!["type".into(), "bytes".into()]);
-        let mut sink = StdoutSink::open(&config.sinks.stdout).unwrap();
+        config.sinks.stdout_mut().path = Some(a.clone());
+        config.sinks.stdout_mut().fields = Some(vec!["type".into(), "bytes".into()]);
+        let mut sink = StdoutSink::open(config.sinks.stdout_mut()).unwrap();
         assert_eq!(sink.send(&batch(2), &[]).unwrap(), 0, "buffered");
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "");
         assert_eq!(sink.flush().unwrap(), 2);
@@ -231,8 +243,8 @@ mod tests {
         let mut config = Config::default();
         let path =
             std::env::temp_dir().join(format!("flowgate-stdout-big-{}.json", std::process::id()));
-        config.sinks.stdout.path = Some(path.clone());
-        let mut sink = StdoutSink::open(&config.sinks.stdout).unwrap();
+        config.sinks.stdout_mut().path = Some(path.clone());
+        let mut sink = StdoutSink::open(config.sinks.stdout_mut()).unwrap();
         let sent = sink.send(&batch(2000), &[]).unwrap();
         assert_eq!(sent, 2000);
         let _ = std::fs::remove_file(&path);

@@ -1,0 +1,429 @@
+//! The static enricher end to end, on the real exporters of
+//! `tests/e2e/lab.sh` (Open vSwitch NetFlow v5, IPFIX and sFlow from one
+//! bridge between two network-namespace pods): `flowgate run --static-map`
+//! with a map naming the two pods (IPv4 and IPv6) and the exporter, the
+//! names asserted on stdout; then the map is rewritten, SIGHUP sent, and
+//! later flows carry the new names.
+//!
+//! The lab's prerequisites and skip rules are those of
+//! `tests/e2e_exporters.rs` (whose harness this is a trimmed copy of): root,
+//! Open vSwitch, iproute2...; a loud SKIPPED without them, a failure under
+//! CI=true. Cargo runs test binaries one after another, so this lab never
+//! meets that file's (Open vSwitch's userspace tap name is global).
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_flowgate");
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn lab_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/lab.sh")
+}
+
+fn lab_available(test: &str) -> bool {
+    let out = Command::new("bash").arg(lab_script()).arg("check").output();
+    let missing = match out {
+        Ok(o) if o.status.success() => return true,
+        Ok(o) => String::from_utf8_lossy(&o.stdout)
+            .trim()
+            .replace('\n', "; "),
+        Err(e) => format!("bash ({e})"),
+    };
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    assert!(
+        !ci,
+        "{test}: CI=true but the exporter lab cannot run ({missing})"
+    );
+    eprintln!("\n## SKIPPED {test}\n## the real-exporter lab cannot run here: {missing}\n");
+    false
+}
+
+fn free_port(udp: bool) -> u16 {
+    if udp {
+        UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    } else {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+}
+
+/// `lab.sh up` on creation, `lab.sh down` on drop.
+struct Lab {
+    env: Vec<(String, String)>,
+    facts: HashMap<String, String>,
+}
+
+impl Lab {
+    fn up(name: &str, settings: &[(&str, String)]) -> Lab {
+        let mut env = vec![
+            ("FG_LAB_NAME".to_owned(), name.to_owned()),
+            ("FG_LAB_LIFETIME".to_owned(), "240".to_owned()),
+        ];
+        env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        let mut lab = Lab {
+            env,
+            facts: HashMap::new(),
+        };
+        let out = lab.run(&["up"]);
+        lab.facts = out
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        lab
+    }
+
+    /// One subcommand; lab.sh bounds its own daemons by FG_LAB_LIFETIME.
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("timeout")
+            .arg("90")
+            .arg("bash")
+            .arg(lab_script())
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .output()
+            .expect("lab.sh runs");
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "lab.sh {} failed ({})",
+            args.join(" "),
+            out.status
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = Command::new("timeout")
+            .arg("90")
+            .arg("bash")
+            .arg(lab_script())
+            .arg("down")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .status();
+    }
+}
+
+/// `flowgate run` on loopback; stdout and stderr read on threads.
+struct Flowgate {
+    child: Child,
+    http: SocketAddr,
+    lines: Arc<Mutex<Vec<String>>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Flowgate {
+    fn start(args: &[String]) -> Flowgate {
+        let http: SocketAddr = format!("127.0.0.1:{}", free_port(false)).parse().unwrap();
+        let mut child = Command::new(BIN)
+            .arg("run")
+            .arg("--http")
+            .arg(http.to_string())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("flowgate starts");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (out, sink) = (child.stdout.take().unwrap(), lines.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (mut err, sink) = (child.stderr.take().unwrap(), stderr.clone());
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            sink.lock().unwrap().push_str(&text);
+        });
+        let mut fg = Flowgate {
+            child,
+            http,
+            lines,
+            stderr,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !matches!(http_get(fg.http, "/readyz"), Ok((200, _))) {
+            if let Ok(Some(status)) = fg.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(200));
+                panic!("flowgate exited ({status}):\n{}", fg.stderr.lock().unwrap());
+            }
+            assert!(Instant::now() < deadline, "flowgate not ready");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        fg
+    }
+
+    fn records(&self) -> Vec<Value> {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// The enricher's series of one scrape, by `{what}_total` and outcome.
+    fn enrich_series(&self) -> impl Fn(&str, &str) -> Option<f64> {
+        let (_, body) = http_get(self.http, "/metrics").expect("GET /metrics");
+        move |what, outcome| {
+            let series = match outcome {
+                "" => format!("flowgate_enrich_{what}{{enricher=\"static\",type=\"static\"}}"),
+                o => format!("flowgate_enrich_{what}_total{{enricher=\"static\",type=\"static\",outcome=\"{o}\"}}"),
+            };
+            body.lines().find_map(|l| {
+                l.strip_prefix(&series)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+        }
+    }
+}
+
+impl Drop for Flowgate {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut reply = String::new();
+    s.read_to_string(&mut reply)?;
+    let status = reply
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = reply.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    Ok((status, body.to_owned()))
+}
+
+fn wait_until(patience: Duration, mut check: impl FnMut() -> Vec<String>) -> Vec<String> {
+    let deadline = Instant::now() + patience;
+    loop {
+        let p = check();
+        if p.is_empty() || Instant::now() > deadline {
+            return p;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// The map file, replaced atomically (as docs/enrich.md asks); `server`
+/// names pod 2.
+fn write_map(map: &Path, server: &str) {
+    let pod = |ip: &str, name: &str, workload: &str, kind: &str| {
+        format!(
+            "  - {{address: {ip}, name: {name}, namespace: fg-lab, kind: Pod, workload: {workload}, \
+             workload_kind: {kind}, node: lab-node, labels: {{app: {workload}}}}}\n"
+        )
+    };
+    let text = format!(
+        "addresses:\n{}{}{}{}  - {{address: fd99::/64, name: lab-net6, kind: Subnet}}\n\
+         exporters:\n  - {{address: 127.0.0.1, name: ovs-lab, node: lab-node}}\n",
+        pod("10.99.0.1", "client-0", "client", "Deployment"),
+        pod("fd99::1", "client-0", "client", "Deployment"),
+        pod("10.99.0.2", server, "server", "StatefulSet"),
+        pod("fd99::2", server, "server", "StatefulSet"),
+    );
+    let tmp = map.with_extension("tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, map).unwrap();
+}
+
+/// Problems with the enrichment of the lab's records (those touching
+/// `port`, if given): every field the map sets, on both sides, and the
+/// exporter; and which (type, IPv6) combinations were seen enriched.
+fn problems(
+    records: &[Value],
+    server: &str,
+    port: Option<u64>,
+    want: &[(&str, bool)],
+) -> Vec<String> {
+    let mut p = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in records.iter().filter(|r| r["type"] != "SFLOW_COUNTERS") {
+        if port.is_some_and(|port| r["src_port"] != port && r["dst_port"] != port) {
+            continue;
+        }
+        for side in ["src", "dst"] {
+            let addr = r[format!("{side}_addr")].as_str().unwrap_or("");
+            let got = r[format!("{side}_k8s_name")].as_str().unwrap_or("");
+            let (name, workload, kind) = match addr {
+                "10.99.0.1" | "fd99::1" => ("client-0", "client", "Deployment"),
+                "10.99.0.2" | "fd99::2" => (server, "server", "StatefulSet"),
+                a if a.starts_with("fd99:") => ("lab-net6", "", ""),
+                _ => ("", "", ""),
+            };
+            if got != name {
+                p.push(format!("{side}_k8s_name {got:?}, expected {name:?}: {r}"));
+            }
+            if workload.is_empty() {
+                continue;
+            }
+            let fields = [
+                ("namespace", "fg-lab"),
+                ("kind", "Pod"),
+                ("owner_name", workload),
+                ("owner_kind", kind),
+                ("node", "lab-node"),
+            ];
+            for (f, v) in fields {
+                if r[format!("{side}_k8s_{f}")] != v {
+                    p.push(format!("{side}_k8s_{f} is not {v}: {r}"));
+                }
+            }
+            if r[format!("{side}_k8s_labels")]["app"] != workload {
+                p.push(format!("{side}_k8s_labels lacks app={workload}: {r}"));
+            }
+            seen.insert((
+                r["type"].as_str().unwrap_or("?").to_owned(),
+                addr.contains(':'),
+            ));
+        }
+        if r["sampler_name"] != "ovs-lab" || r["sampler_k8s_node"] != "lab-node" {
+            p.push(format!("exporter not named: {r}"));
+        }
+    }
+    for (ty, v6) in want {
+        if !seen.contains(&(ty.to_string(), *v6)) {
+            p.push(format!(
+                "no enriched {ty} {} record yet",
+                if *v6 { "IPv6" } else { "IPv4" }
+            ));
+        }
+    }
+    p
+}
+
+#[test]
+fn open_vswitch_flows_carry_the_names_of_a_static_map() {
+    const TEST: &str = "open_vswitch_flows_carry_the_names_of_a_static_map";
+    if !lab_available(TEST) {
+        return;
+    }
+    let started = Instant::now();
+    let dir = std::env::temp_dir().join(format!("fg-enrich-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let map = dir.join("lab-map.yaml");
+    write_map(&map, "server-0");
+    // --static-map sets the path of the config's static enricher.
+    let config = dir.join("flowgate.yaml");
+    let entry = "enrich:\n  - {type: static, path: /nonexistent, watch_interval: 0s}\n";
+    std::fs::write(&config, entry).unwrap();
+    let (nf, ipfix, sflow) = (free_port(true), free_port(true), free_port(true));
+    let fg = Flowgate::start(&[
+        format!("--listen=netflow://127.0.0.1:{nf}"),
+        format!("--listen=ipfix://127.0.0.1:{ipfix}"),
+        format!("--listen=sflow://127.0.0.1:{sflow}"),
+        format!("--config={}", config.display()),
+        format!("--static-map={}", map.display()),
+    ]);
+    let lab = Lab::up(
+        "fg-enrich",
+        &[
+            ("FG_LAB_NETFLOW_PORT", nf.to_string()),
+            ("FG_LAB_IPFIX_PORT", ipfix.to_string()),
+            ("FG_LAB_SFLOW_PORT", sflow.to_string()),
+            ("FG_LAB_ACTIVE_TIMEOUT", "2".into()),
+        ],
+    );
+    for (k, v) in [
+        ("IP4_1", "10.99.0.1"),
+        ("IP4_2", "10.99.0.2"),
+        ("IP6_1", "fd99::1"),
+        ("IP6_2", "fd99::2"),
+    ] {
+        assert_eq!(
+            lab.facts.get(k).map(String::as_str),
+            Some(v),
+            "the map assumes lab.sh's pod addresses"
+        );
+    }
+    lab.run(&["traffic"]);
+    let all = [
+        ("NETFLOW_V5", false),
+        ("IPFIX", false),
+        ("IPFIX", true),
+        ("SFLOW_5", false),
+        ("SFLOW_5", true),
+    ];
+    let p = wait_until(PATIENCE, || problems(&fg.records(), "server-0", None, &all));
+    assert!(p.is_empty(), "{TEST}:\n{}", p.join("\n"));
+    let series = fg.enrich_series();
+    let enriched = series("records", "enriched").unwrap_or(0.0);
+    let (seen, missed) = (
+        series("records", "seen").unwrap(),
+        series("records", "missed").unwrap(),
+    );
+    assert!(
+        enriched > 0.0 && seen == enriched + missed,
+        "seen {seen} enriched {enriched} missed {missed}"
+    );
+    assert_eq!(series("healthy", ""), Some(1.0));
+
+    // A new map and SIGHUP (the config file switched the file watch off).
+    write_map(&map, "server-1");
+    let hup = Command::new("kill")
+        .arg("-HUP")
+        .arg(fg.child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let p = wait_until(Duration::from_secs(10), || {
+        match fg.enrich_series()("reloads", "ok") {
+            Some(n) if n >= 1.0 => vec![],
+            n => vec![format!("static map reloads: {n:?}")],
+        }
+    });
+    assert!(p.is_empty(), "{p:?}\n{}", fg.stderr.lock().unwrap());
+    lab.run(&["traffic", "late"]);
+    let late = [
+        ("IPFIX", false),
+        ("IPFIX", true),
+        ("SFLOW_5", false),
+        ("SFLOW_5", true),
+    ];
+    let p = wait_until(PATIENCE, || {
+        problems(&fg.records(), "server-1", Some(40002), &late)
+    });
+    assert!(p.is_empty(), "{TEST} after SIGHUP:\n{}", p.join("\n"));
+    drop(lab);
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!(
+        "{TEST}: passed in {:.1} s; {} records, {enriched} enriched by the static map before the reload",
+        started.elapsed().as_secs_f64(),
+        fg.records().len()
+    );
+}

@@ -1,0 +1,125 @@
+//! The sinks' hot paths allocate nothing per record, checked with a
+//! counting allocator: the Prometheus sink's aggregation once its series
+//! exist, and the Kafka sink's protobuf encoding and key hashing.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use flowgate_config::PrometheusSinkConfig;
+use flowgate_decode::{Decoder, Exporter};
+use flowgate_record::{FieldId, RecordBatch};
+use flowgate_server::sink::fieldkey::FieldKey;
+use flowgate_server::sink::proto::ProtoEncoder;
+use flowgate_server::sink::FlowAggregator;
+
+struct Counting;
+
+thread_local! {
+    // Per thread, so tests running in parallel do not see each other.
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(|c| c.get())
+}
+
+/// The flow records of real captures, in one batch.
+fn records() -> RecordBatch {
+    let mut decoder = Decoder::default();
+    let mut out = RecordBatch::new();
+    for name in ["ovs-ipfix.pcap", "ovs-sflow.pcap", "softflowd-v9.pcap"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name);
+        let mut r = flowgate_pcap::open(&path).unwrap();
+        while let Some(d) = r.next_datagram().unwrap() {
+            let e = Exporter {
+                addr: d.src,
+                received_ns: d.ts_ns,
+            };
+            let _ = decoder.decode(e, d.payload, &mut out);
+        }
+    }
+    assert!(out.len() > 100);
+    out
+}
+
+#[test]
+fn prometheus_aggregation_allocates_nothing_per_record_once_series_exist() {
+    let batch = records();
+    let cfg = PrometheusSinkConfig {
+        // Labels of every kind: addresses, numbers, names, strings, absent fields.
+        labels: [
+            "src_addr",
+            "dst_addr",
+            "proto",
+            "type",
+            "in_if_name",
+            "src_k8s_namespace",
+            "flow_direction",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..Default::default()
+    };
+    let mut agg = FlowAggregator::new(&cfg);
+    agg.add_flows(&batch, 0); // creates the series
+    let before = allocations();
+    for now in 1..=20 {
+        agg.add_flows(&batch, now);
+    }
+    assert_eq!(
+        allocations() - before,
+        0,
+        "{} records x 20 batches",
+        batch.len()
+    );
+}
+
+#[test]
+fn protobuf_encoding_and_key_hashing_allocate_nothing_per_record() {
+    let batch = records();
+    let key = FieldKey::new(
+        &[
+            "sampler_address",
+            "src_addr",
+            "dst_addr",
+            "proto",
+            "src_port",
+            "dst_port",
+        ]
+        .map(|n| FieldId::from_name(n).unwrap()),
+    );
+    let mut enc = ProtoEncoder::default();
+    let (mut out, mut scratch) = (Vec::new(), Vec::new());
+    let mut run = || {
+        for rec in &batch {
+            out.clear();
+            enc.encode_delimited(rec, &mut out);
+            std::hint::black_box(key.hash(rec, &mut scratch));
+        }
+    };
+    run(); // buffers grow to their size
+    let before = allocations();
+    for _ in 0..20 {
+        run();
+    }
+    assert_eq!(allocations() - before, 0);
+}
