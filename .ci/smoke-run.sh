@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp) err=$(mktemp)
+scripts/build-deps.sh
 cargo build --release -q
 cargo run --release -q > "$out" 2> "$err" &
 pid=$!
