@@ -11,179 +11,25 @@
 //! CI=true. Cargo runs test binaries one after another, so this lab never
 //! meets that file's (Open vSwitch's userspace tap name is global).
 
-use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flowgate");
+#[path = "e2e/harness.rs"]
+mod harness;
+use harness::*;
+
 const PATIENCE: Duration = Duration::from_secs(30);
 
-fn lab_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/lab.sh")
+/// The enricher's series of one scrape, by `{what}_total` and outcome.
+trait EnrichSeries {
+    fn enrich_series(&self) -> impl Fn(&str, &str) -> Option<f64>;
 }
 
-fn lab_available(test: &str) -> bool {
-    let out = Command::new("bash").arg(lab_script()).arg("check").output();
-    let missing = match out {
-        Ok(o) if o.status.success() => return true,
-        Ok(o) => String::from_utf8_lossy(&o.stdout)
-            .trim()
-            .replace('\n', "; "),
-        Err(e) => format!("bash ({e})"),
-    };
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-    assert!(
-        !ci,
-        "{test}: CI=true but the exporter lab cannot run ({missing})"
-    );
-    eprintln!("\n## SKIPPED {test}\n## the real-exporter lab cannot run here: {missing}\n");
-    false
-}
-
-fn free_port(udp: bool) -> u16 {
-    if udp {
-        UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    } else {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-}
-
-/// `lab.sh up` on creation, `lab.sh down` on drop.
-struct Lab {
-    env: Vec<(String, String)>,
-    facts: HashMap<String, String>,
-}
-
-impl Lab {
-    fn up(name: &str, settings: &[(&str, String)]) -> Lab {
-        let mut env = vec![
-            ("FG_LAB_NAME".to_owned(), name.to_owned()),
-            ("FG_LAB_LIFETIME".to_owned(), "240".to_owned()),
-        ];
-        env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.clone())));
-        let mut lab = Lab {
-            env,
-            facts: HashMap::new(),
-        };
-        let out = lab.run(&["up"]);
-        lab.facts = out
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-            .collect();
-        lab
-    }
-
-    /// One subcommand; lab.sh bounds its own daemons by FG_LAB_LIFETIME.
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("timeout")
-            .arg("90")
-            .arg("bash")
-            .arg(lab_script())
-            .args(args)
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .output()
-            .expect("lab.sh runs");
-        eprint!("{}", String::from_utf8_lossy(&out.stderr));
-        assert!(
-            out.status.success(),
-            "lab.sh {} failed ({})",
-            args.join(" "),
-            out.status
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = Command::new("timeout")
-            .arg("90")
-            .arg("bash")
-            .arg(lab_script())
-            .arg("down")
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .status();
-    }
-}
-
-/// `flowgate run` on loopback; stdout and stderr read on threads.
-struct Flowgate {
-    child: Child,
-    http: SocketAddr,
-    lines: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Flowgate {
-    fn start(args: &[String]) -> Flowgate {
-        let http: SocketAddr = format!("127.0.0.1:{}", free_port(false)).parse().unwrap();
-        let mut child = Command::new(BIN)
-            .arg("run")
-            .arg("--http")
-            .arg(http.to_string())
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("flowgate starts");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let (out, sink) = (child.stdout.take().unwrap(), lines.clone());
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (mut err, sink) = (child.stderr.take().unwrap(), stderr.clone());
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = err.read_to_string(&mut text);
-            sink.lock().unwrap().push_str(&text);
-        });
-        let mut fg = Flowgate {
-            child,
-            http,
-            lines,
-            stderr,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !matches!(http_get(fg.http, "/readyz"), Ok((200, _))) {
-            if let Ok(Some(status)) = fg.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(200));
-                panic!("flowgate exited ({status}):\n{}", fg.stderr.lock().unwrap());
-            }
-            assert!(Instant::now() < deadline, "flowgate not ready");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        fg
-    }
-
-    fn records(&self) -> Vec<Value> {
-        let lines = self.lines.lock().unwrap();
-        lines
-            .iter()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    /// The enricher's series of one scrape, by `{what}_total` and outcome.
+impl EnrichSeries for Flowgate {
     fn enrich_series(&self) -> impl Fn(&str, &str) -> Option<f64> {
         let (_, body) = http_get(self.http, "/metrics").expect("GET /metrics");
         move |what, outcome| {
@@ -200,33 +46,6 @@ impl Flowgate {
             })
         }
     }
-}
-
-impl Drop for Flowgate {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
-}
-
-fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut reply = String::new();
-    s.read_to_string(&mut reply)?;
-    let status = reply
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = reply.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    Ok((status, body.to_owned()))
 }
 
 fn wait_until(patience: Duration, mut check: impl FnMut() -> Vec<String>) -> Vec<String> {
@@ -342,7 +161,7 @@ fn open_vswitch_flows_carry_the_names_of_a_static_map() {
     let config = dir.join("flowgate.yaml");
     let entry = "enrich:\n  - {type: static, path: /nonexistent, watch_interval: 0s}\n";
     std::fs::write(&config, entry).unwrap();
-    let (nf, ipfix, sflow) = (free_port(true), free_port(true), free_port(true));
+    let (nf, ipfix, sflow) = (free_udp_port(), free_udp_port(), free_udp_port());
     let fg = Flowgate::start(&[
         format!("--listen=netflow://127.0.0.1:{nf}"),
         format!("--listen=ipfix://127.0.0.1:{ipfix}"),
@@ -407,7 +226,7 @@ fn open_vswitch_flows_carry_the_names_of_a_static_map() {
             n => vec![format!("static map reloads: {n:?}")],
         }
     });
-    assert!(p.is_empty(), "{p:?}\n{}", fg.stderr.lock().unwrap());
+    assert!(p.is_empty(), "{p:?}\n{}", fg.stderr());
     lab.run(&["traffic", "late"]);
     let late = [
         ("IPFIX", false),

@@ -18,336 +18,27 @@
 //! the tests take a lock, and `lab.sh up` a host-wide one. They always tear
 //! the lab down.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flowgate");
-
-/// One lab at a time in this process.
-static LAB_LOCK: Mutex<()> = Mutex::new(());
+#[path = "e2e/harness.rs"]
+mod harness;
+use harness::*;
 
 /// How long the exporters get to deliver every expected flow after the traffic.
 const EXPORT_PATIENCE: Duration = Duration::from_secs(30);
 
-/// How long any one lab.sh subcommand may take (`up` may wait up to 120 s for
-/// another lab on this host to go down).
-const LAB_COMMAND_LIMIT: Duration = Duration::from_secs(150);
-
-// ---------------------------------------------------------------- prerequisites
-
-fn lab_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/lab.sh")
+/// `fg.metrics()` as the checks below read it.
+trait Scrape {
+    fn metrics(&self) -> Metrics;
 }
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
-
-/// True when the lab can run. Otherwise prints a loud SKIPPED naming what is
-/// missing and returns false, or fails the test under CI.
-fn lab_available(test: &str) -> bool {
-    let missing = match Command::new("bash").arg(lab_script()).arg("check").output() {
-        Ok(o) if o.status.success() => return true,
-        Ok(o) => {
-            let text = String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join("; ");
-            if text.is_empty() {
-                format!(
-                    "`lab.sh check` failed: {}",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                )
-            } else {
-                text
-            }
-        }
-        Err(e) => format!("bash ({e})"),
-    };
-    if under_ci() {
-        panic!(
-            "{test}: CI=true but the exporter lab cannot run ({missing}); .ci/run installs \
-             openvswitch-switch softflowd iproute2 ethtool iputils-ping and runs as root"
-        );
-    }
-    eprintln!(
-        "\n########################################################################\n\
-         ## SKIPPED {test}\n\
-         ## the real-exporter lab cannot run here: {missing}\n\
-         ## (run as root with openvswitch-switch, softflowd, iproute2, ethtool,\n\
-         ##  iputils-ping and python3 installed; under CI=true this fails)\n\
-         ########################################################################\n"
-    );
-    false
-}
-
-fn lock_lab() -> MutexGuard<'static, ()> {
-    LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn free_tcp_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-// ---------------------------------------------------------------- the lab
-
-/// The lab of one test. Drop always runs `lab.sh down`.
-struct Lab {
-    env: Vec<(String, String)>,
-    facts: HashMap<String, String>,
-}
-
-impl Lab {
-    /// `lab.sh up` with `FG_LAB_NAME=name` and the given FG_LAB_* settings.
-    fn up(name: &str, settings: &[(&str, String)]) -> Lab {
-        let mut env = vec![
-            ("FG_LAB_NAME".to_owned(), name.to_owned()),
-            // every daemon the lab starts dies by itself after this, whatever happens to us
-            ("FG_LAB_LIFETIME".to_owned(), "240".to_owned()),
-        ];
-        env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.clone())));
-        let mut lab = Lab {
-            env,
-            facts: HashMap::new(),
-        };
-        let out = lab.run(&["up"]);
-        lab.facts = parse_facts(&out);
-        lab
-    }
-
-    /// Runs one lab.sh subcommand to completion (bounded) and returns its stdout;
-    /// panics with its stderr when it fails.
-    fn run(&self, args: &[&str]) -> String {
-        let out = self.try_run(args).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            out.status.success(),
-            "lab.sh {} failed ({}):\n{}{}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        eprint!("{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Runs one lab.sh subcommand, killing it after LAB_COMMAND_LIMIT. Never panics
-    /// (Drop uses it).
-    fn try_run(&self, args: &[&str]) -> Result<Output, String> {
-        let mut cmd = Command::new("bash");
-        cmd.arg(lab_script())
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        let child = cmd.spawn().map_err(|e| format!("bash lab.sh: {e}"))?;
-        let pid = child.id();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(child.wait_with_output());
-        });
-        match rx.recv_timeout(LAB_COMMAND_LIMIT) {
-            Ok(out) => out.map_err(|e| format!("lab.sh {}: {e}", args.join(" "))),
-            Err(_) => {
-                // Only the script we started, by its pid; its daemons are bounded by FG_LAB_LIFETIME.
-                let _ = Command::new("kill")
-                    .arg("-KILL")
-                    .arg(pid.to_string())
-                    .status();
-                Err(format!(
-                    "lab.sh {} did not finish in {LAB_COMMAND_LIMIT:?}",
-                    args.join(" ")
-                ))
-            }
-        }
-    }
-
-    fn fact(&self, key: &str) -> &str {
-        self.facts
-            .get(key)
-            .unwrap_or_else(|| panic!("lab.sh up printed no {key}: {:?}", self.facts))
-    }
-
-    fn num(&self, key: &str) -> u64 {
-        self.fact(key)
-            .parse()
-            .unwrap_or_else(|_| panic!("{key}={} is not a number", self.fact(key)))
-    }
-
-    /// The exporters' own counts (`lab.sh stats`).
-    fn stats(&self) -> HashMap<String, u64> {
-        parse_facts(&self.run(&["stats"]))
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, v.parse().ok()?)))
-            .collect()
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        match self.try_run(&["down"]) {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => eprintln!(
-                "lab.sh down failed ({}):\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => eprintln!("{e}"),
-        }
-    }
-}
-
-fn parse_facts(text: &str) -> HashMap<String, String> {
-    text.lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect()
-}
-
-// ---------------------------------------------------------------- flowgate
-
-/// `flowgate run` on loopback, its stdout read on a thread. Drop kills it.
-struct Flowgate {
-    child: Child,
-    http: SocketAddr,
-    lines: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Flowgate {
-    fn start(listeners: &[String]) -> Flowgate {
-        let http: SocketAddr = format!("127.0.0.1:{}", free_tcp_port()).parse().unwrap();
-        let mut cmd = Command::new(BIN);
-        cmd.arg("run").arg("--http").arg(http.to_string());
-        for l in listeners {
-            cmd.arg("--listen").arg(l);
-        }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("flowgate starts");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let out = child.stdout.take().unwrap();
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut err = child.stderr.take().unwrap();
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = err.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        let mut fg = Flowgate {
-            child,
-            http,
-            lines,
-            stderr,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(Some(status)) = fg.child.try_wait() {
-                panic!("flowgate exited ({status}) before ready:\n{}", fg.stderr());
-            }
-            if matches!(http_get(fg.http, "/readyz"), Ok((200, _))) {
-                return fg;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "flowgate not ready:\n{}",
-                fg.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// Every stdout line so far, parsed.
-    fn records(&self) -> Vec<Value> {
-        self.lines
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|l| {
-                serde_json::from_str(l)
-                    .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l}"))
-            })
-            .collect()
-    }
-
+impl Scrape for Flowgate {
     fn metrics(&self) -> Metrics {
-        let (status, body) = http_get(self.http, "/metrics").expect("GET /metrics");
-        assert_eq!(status, 200, "GET /metrics: {body}");
-        Metrics(body)
+        Metrics(self.metrics_text())
     }
-}
-
-impl Drop for Flowgate {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
-}
-
-/// A plain HTTP/1.1 GET over TcpStream: (status, body).
-fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut reply = String::new();
-    s.read_to_string(&mut reply)?;
-    let status = reply
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = reply.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    Ok((status, body.to_owned()))
 }
 
 /// The Prometheus text of one GET /metrics.
@@ -815,7 +506,7 @@ fn open_vswitch_netflow_v5_ipfix_and_sflow_from_one_bridge() {
     let _one_lab = lock_lab();
     let started = Instant::now();
     let (nf, ipfix, sflow) = (free_udp_port(), free_udp_port(), free_udp_port());
-    let fg = Flowgate::start(&[
+    let fg = Flowgate::listening(&[
         format!("netflow://127.0.0.1:{nf}"),
         format!("ipfix://127.0.0.1:{ipfix}"),
         format!("sflow://127.0.0.1:{sflow}"),
@@ -1127,7 +818,7 @@ fn softflowd_netflow_v9_and_ipfix_live_from_a_pod_interface() {
     let _one_lab = lock_lab();
     let started = Instant::now();
     let (v9, ipfix) = (free_udp_port(), free_udp_port());
-    let fg = Flowgate::start(&[
+    let fg = Flowgate::listening(&[
         format!("netflow://127.0.0.1:{v9}"),
         format!("ipfix://127.0.0.1:{ipfix}"),
     ]);
