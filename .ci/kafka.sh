@@ -10,7 +10,7 @@
 # its own from $TANSU_BIN.
 
 KAFKA_VENV=.ci/venv-kafka
-KAFKA_TOPICS=(flowgate-pb-lz4 flowgate-json-zstd flowgate-pb-gzip flowgate-json-snappy flowgate-bench)
+KAFKA_TOPICS=(flowgate-pb-lz4 flowgate-json-zstd flowgate-pb-gzip flowgate-json-snappy flowgate-pb-packed flowgate-json-packed flowgate-bench)
 
 kafka_install() {
   local pkgs=(cmake libcurl4-openssl-dev libssl-dev zlib1g-dev)

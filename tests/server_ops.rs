@@ -25,7 +25,7 @@ fn check_config_prints_the_effective_config_and_names_bad_keys() {
         "{out}"
     );
     assert!(
-        out.contains("queue_batches: 256"),
+        out.contains("queue_batches: 64"),
         "every key is printed:\n{out}"
     );
 

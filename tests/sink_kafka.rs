@@ -99,12 +99,15 @@ const CAPTURES: [&str; 5] = [
     "ovs-netflow5.pcap",
 ];
 
-/// topic, format, compression: every codec, both formats, at once.
-const SINKS: [(&str, &str, &str); 4] = [
-    ("flowgate-pb-lz4", "protobuf", "lz4"),
-    ("flowgate-json-zstd", "json", "zstd"),
-    ("flowgate-pb-gzip", "protobuf", "gzip"),
-    ("flowgate-json-snappy", "json", "snappy"),
+/// topic, format, compression, records_per_message: every codec, both
+/// formats, one and several records per message, at once.
+const SINKS: [(&str, &str, &str, usize); 6] = [
+    ("flowgate-pb-lz4", "protobuf", "lz4", 1),
+    ("flowgate-json-zstd", "json", "zstd", 1),
+    ("flowgate-pb-gzip", "protobuf", "gzip", 1),
+    ("flowgate-json-snappy", "json", "snappy", 1),
+    ("flowgate-pb-packed", "protobuf", "none", 16),
+    ("flowgate-json-packed", "json", "lz4", 16),
 ];
 
 #[test]
@@ -122,9 +125,14 @@ fn several_kafka_sinks_deliver_every_record_as_the_stdout_sink_writes_it() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    for (topic, format, codec) in SINKS {
+    for (topic, format, codec, per_message) in SINKS {
+        let key = if per_message > 1 {
+            ", key_fields: []"
+        } else {
+            ""
+        };
         yaml.push_str(&format!(
-            "  - {{type: kafka, name: {topic}, brokers: '{}', topic: {topic}, format: {format}, compression: {codec}, flush_interval: 100ms}}\n",
+            "  - {{type: kafka, name: {topic}, brokers: '{}', topic: {topic}, format: {format}, compression: {codec}, records_per_message: {per_message}{key}, flush_interval: 100ms}}\n",
             k.brokers
         ));
     }
@@ -144,7 +152,7 @@ fn several_kafka_sinks_deliver_every_record_as_the_stdout_sink_writes_it() {
         send_all(format!("127.0.0.1:{port}").parse().unwrap(), &d);
         want += flows_in(capture);
     }
-    for (topic, _, _) in SINKS {
+    for (topic, _, _, _) in SINKS {
         let sent = format!("flowgate_sink_records_total{{sink=\"{topic}\",outcome=\"sent\"}}");
         let got = server.wait_metric(&sent, want as f64);
         assert_eq!(got, want as f64, "{sent}\n{}", server.stderr());
@@ -160,7 +168,7 @@ fn several_kafka_sinks_deliver_every_record_as_the_stdout_sink_writes_it() {
     expected.sort();
     assert_eq!(expected.len(), want);
 
-    for (topic, format, _) in SINKS {
+    for (topic, format, _, per_message) in SINKS {
         let msgs = k.read(topic, format, since, want);
         assert_eq!(msgs.len(), want, "{topic}: messages read back");
         let mut got: Vec<String> = msgs
@@ -170,6 +178,13 @@ fn several_kafka_sinks_deliver_every_record_as_the_stdout_sink_writes_it() {
         got.sort();
         let first_diff = got.iter().zip(&expected).find(|(g, e)| g != e);
         assert!(first_diff.is_none(), "{topic}: {first_diff:#?}");
+        let most = msgs.iter().map(|m| m["packed"].as_u64().unwrap()).max();
+        if per_message > 1 {
+            assert_eq!(most, Some(per_message as u64), "{topic}: records packed");
+            assert!(msgs.iter().all(|m| m["key"].is_null()), "{topic}: no key");
+            continue;
+        }
+        assert_eq!(most, Some(1), "{topic}: one record per message");
         // The key is the documented hash of the flow's fields, and one
         // key (one flow) always lands in one partition.
         let mut partition_of: BTreeMap<String, u64> = BTreeMap::new();

@@ -7,8 +7,9 @@ message-key hash re-implemented from its description in docs/server.md.
         reads the topic from its start until COUNT such messages came and
         then a second passed without more; for each message whose record was
         received at SINCE_NS or later (so earlier runs' messages are
-        skipped), one JSON line: partition, offset,
-        key (hex), the key docs/server.md says it should have (hex), and
+        skipped), one JSON line per record: partition, offset,
+        key (hex), the key docs/server.md says it should have (hex), how
+        many records the message held (records_per_message), and
         the record rendered as flowgate's own JSON line renders it, so the
         two compare with ==.
 
@@ -162,23 +163,37 @@ def read(brokers, topic, fmt, since, count, timeout):
         settled = seen >= int(count)
         for tp, msgs in c.poll(timeout_ms=1000 if settled else 500).items():
             for msg in msgs:
-                if pb is not None:
-                    n, i = varint(msg.value)
-                    if i + n != len(msg.value):
-                        sys.exit(f"message {tp.partition}/{msg.offset}: length prefix {n}, {len(msg.value) - i} bytes follow")
-                    m = pb.FlowMessage()
-                    m.ParseFromString(msg.value[i:])
-                    rec = as_json(m)
-                else:
-                    rec = json.loads(msg.value)
-                if rec.get("time_received_ns", 0) < int(since):
-                    continue
-                line = {"partition": tp.partition, "offset": msg.offset,
-                        "key": msg.key.hex() if msg.key else None,
-                        "key_expected": expected_key(rec), "record": rec}
-                print(json.dumps(line), flush=True)
-                seen += 1
-                settled = False
+                for rec, packed in records(msg, pb, tp):
+                    if rec.get("time_received_ns", 0) < int(since):
+                        continue
+                    line = {"partition": tp.partition, "offset": msg.offset,
+                            "key": msg.key.hex() if msg.key else None,
+                            "key_expected": expected_key(rec), "packed": packed,
+                            "record": rec}
+                    print(json.dumps(line), flush=True)
+                    seen += 1
+                    settled = False
+
+
+def records(msg, pb, tp):
+    """The records of one message (several with records_per_message > 1:
+    delimited protobuf messages back to back, or JSON lines), each with how
+    many the message held."""
+    out = []
+    if pb is not None:
+        buf, at = msg.value, 0
+        while at < len(buf):
+            n, i = varint(buf[at:])
+            if at + i + n > len(buf):
+                sys.exit(f"message {tp.partition}/{msg.offset}: length prefix {n} at {at}, "
+                         f"{len(buf) - at - i} bytes follow")
+            m = pb.FlowMessage()
+            m.ParseFromString(buf[at + i:at + i + n])
+            out.append(as_json(m))
+            at += i + n
+    else:
+        out = [json.loads(line) for line in msg.value.decode().split("\n") if line]
+    return [(r, len(out)) for r in out]
 
 
 if __name__ == "__main__":

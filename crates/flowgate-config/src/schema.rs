@@ -214,7 +214,7 @@ impl Default for StdoutSinkConfig {
             fields: None,
             names: false,
             flush_interval: HumanDuration::secs(1),
-            queue_batches: 256,
+            queue_batches: 64,
         }
     }
 }

@@ -99,4 +99,24 @@ mod tests {
         assert!(r.tunnel_options.is_empty() && r.tunnel_options.capacity() >= 1);
         assert_eq!(b.len(), 1);
     }
+
+    #[test]
+    fn a_reset_record_equals_a_fresh_one() {
+        let mut r = FlowRecord {
+            flow_type: crate::FlowType::Ipfix,
+            bytes: 1,
+            src_addr: Some("10.0.0.1".parse().unwrap()),
+            engine_id: Some(3),
+            reverse_bytes: Some(9),
+            in_if_name: "eth0".into(),
+            mpls_label: vec![16],
+            ovn_egress_port: Some(2),
+            acl_name: "deny".into(),
+            egress_queue: Some(4),
+            ..Default::default()
+        };
+        r.push_extra(9, 1, &[1]);
+        r.reset();
+        assert_eq!(r, FlowRecord::default());
+    }
 }

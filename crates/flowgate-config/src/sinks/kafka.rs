@@ -78,6 +78,10 @@ pub struct KafkaSinkConfig {
     #[serde(deserialize_with = "crate::schema::string_list")]
     pub key_fields: Vec<String>,
     pub compression: KafkaCompression,
+    /// Records packed into one message (protobuf: delimited messages one
+    /// after another; JSON: lines). 1 = one record per message, as goflow2.
+    /// Above 1 the messages carry no key, so `key_fields` must be empty.
+    pub records_per_message: usize,
     pub tls: KafkaTlsConfig,
     pub sasl: KafkaSaslConfig,
     /// Records the producer holds while the broker is slow or away
@@ -104,13 +108,14 @@ impl Default for KafkaSinkConfig {
             format: KafkaFormat::Protobuf,
             key_fields: DEFAULT_KAFKA_KEY.map(String::from).to_vec(),
             compression: KafkaCompression::None,
+            records_per_message: 1,
             tls: KafkaTlsConfig::default(),
             sasl: KafkaSaslConfig::default(),
             buffer_messages: 100_000,
             buffer_size: ByteSize(64 << 20),
             delivery_timeout: HumanDuration::secs(300),
             producer: BTreeMap::new(),
-            queue_batches: 256,
+            queue_batches: 64,
             flush_interval: HumanDuration::secs(1),
         }
     }

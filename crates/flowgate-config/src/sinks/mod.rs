@@ -218,7 +218,7 @@ impl Default for PrometheusSinkConfig {
             series_ttl: HumanDuration::secs(300),
             interfaces: true,
             max_interfaces: 10_000,
-            queue_batches: 256,
+            queue_batches: 64,
             flush_interval: HumanDuration::secs(1),
         }
     }

@@ -157,6 +157,20 @@ fn kafka(key: &str, k: &KafkaSinkConfig, bad: &mut Vec<String>) {
     range(
         bad,
         key,
+        "records_per_message",
+        k.records_per_message,
+        1,
+        1024,
+    );
+    if k.records_per_message > 1 && !k.key_fields.is_empty() {
+        bad.push(format!(
+            "{key}.records_per_message: {} packs records of different flows into one message, which cannot have one key; fix: set key_fields: [] as well, or records_per_message: 1",
+            k.records_per_message
+        ));
+    }
+    range(
+        bad,
+        key,
         "buffer_messages",
         k.buffer_messages,
         1,

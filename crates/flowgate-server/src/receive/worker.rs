@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use flowgate_decode::Exporter;
 use socket2::Socket;
 
-use super::batch_pool::BatchPool;
+use super::batch_pool::{BatchPool, FLUSH_RECORDS};
 use super::mmsg::RecvBatch;
 use crate::fanout::Fanout;
 use crate::logging::RateLimiter;
@@ -204,14 +204,22 @@ impl Loop {
                 batch.flows.len() - before,
                 received_ns,
             );
+            if batch.len() >= FLUSH_RECORDS {
+                self.send(batch);
+                batch = self.pool.take();
+            }
         }
         if batch.is_empty() {
             self.pool.give_back(batch);
         } else {
-            let batch = Arc::new(batch);
-            self.w.shared.fanout.send(&batch);
-            self.pool.keep(batch);
+            self.send(batch);
         }
+    }
+
+    fn send(&mut self, batch: crate::batch::Batch) {
+        let batch = Arc::new(batch);
+        self.w.shared.fanout.send(&batch);
+        self.pool.keep(batch);
     }
 
     fn observe(

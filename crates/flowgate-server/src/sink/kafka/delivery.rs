@@ -112,19 +112,21 @@ impl ClientContext for Context {
 }
 
 impl ProducerContext for Context {
-    type DeliveryOpaque = ();
+    /// Records in the message (see `records_per_message`).
+    type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+    fn delivery(&self, result: &DeliveryResult<'_>, records: usize) {
+        let n = records as u64;
         match result {
             Ok(_) => {
-                self.counts.delivered.fetch_add(1, Ordering::Relaxed);
+                self.counts.delivered.fetch_add(n, Ordering::Relaxed);
                 self.counts
                     .last_delivery_ms
                     .fetch_max(now_ms(), Ordering::Relaxed);
             }
             Err((e, _)) => {
                 let i = reason_index(e.rdkafka_error_code());
-                self.counts.failed[i].fetch_add(1, Ordering::Relaxed);
+                self.counts.failed[i].fetch_add(n, Ordering::Relaxed);
             }
         }
     }

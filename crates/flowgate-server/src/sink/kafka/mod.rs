@@ -1,5 +1,8 @@
 //! One Kafka message per flow record, JSON or length-delimited protobuf,
-//! keyed by a hash of configured fields (see `fieldkey`).
+//! keyed by a hash of configured fields (see `fieldkey`); or, with
+//! `records_per_message` above 1, up to that many records of one batch per
+//! unkeyed message, which takes librdkafka's per-message cost (a third of
+//! the sink's time at one record per message) off all but one of them.
 //!
 //! Records wait in librdkafka's bounded queue (`buffer_messages`,
 //! `buffer_size`) while the brokers are slow or away, and go out by
@@ -54,6 +57,16 @@ impl Encoder {
             Encoder::Protobuf(p) => p.encode_delimited(rec, out),
         }
     }
+
+    /// One more record of a packed message: delimited protobuf messages
+    /// follow each other as in a goflow2 `-format bin` stream; JSON
+    /// objects are lines.
+    fn encode_packed(&mut self, rec: &FlowRecord, out: &mut Vec<u8>) {
+        match self {
+            Encoder::Json(r) => r.write(rec, out),
+            Encoder::Protobuf(p) => p.encode_delimited(rec, out),
+        }
+    }
 }
 
 pub struct KafkaSink {
@@ -64,6 +77,7 @@ pub struct KafkaSink {
     key: FieldKey,
     payload: Vec<u8>,
     scratch: Vec<u8>,
+    records_per_message: usize,
     counts: Arc<DeliveryCounts>,
     seen_delivered: u64,
     seen_failed: [u64; REASONS.len()],
@@ -132,6 +146,7 @@ impl KafkaSink {
             key: FieldKey::new(&key),
             payload: Vec::with_capacity(1024),
             scratch: Vec::with_capacity(128),
+            records_per_message: cfg.records_per_message.max(1),
             counts,
             seen_delivered: 0,
             seen_failed: [0; REASONS.len()],
@@ -144,9 +159,10 @@ impl KafkaSink {
 
     /// Hands one encoded record to librdkafka. `deadline` bounds the wait
     /// for room in a full queue over the whole batch.
-    fn produce(&mut self, key: Option<[u8; 8]>, deadline: &mut Option<Instant>) {
+    fn produce(&mut self, key: Option<[u8; 8]>, records: usize, deadline: &mut Option<Instant>) {
         loop {
-            let mut record = BaseRecord::<[u8], [u8]>::to(&self.topic).payload(&self.payload[..]);
+            let mut record = BaseRecord::<[u8], [u8], usize>::with_opaque_to(&self.topic, records)
+                .payload(&self.payload[..]);
             if let Some(k) = &key {
                 record = record.key(&k[..]);
             }
@@ -166,7 +182,7 @@ impl KafkaSink {
                 Some(RDKafkaErrorCode::QueueFull) => REASONS.len(),
                 _ => delivery::reason_index(code),
             };
-            self.refused[i] += 1;
+            self.refused[i] += records as u64;
             if self.refused_detail.is_empty() {
                 self.refused_detail = describe(&err);
             }
@@ -186,11 +202,30 @@ impl Sink for KafkaSink {
 
     fn send(&mut self, flows: &RecordBatch, _: &[CounterRecord]) -> Result<u64, SinkError> {
         let mut deadline = None;
-        for rec in flows {
+        if self.records_per_message == 1 {
+            for rec in flows {
+                self.payload.clear();
+                self.encoder.encode(rec, &mut self.payload);
+                let key = (!self.key.is_empty()).then(|| self.key.hash(rec, &mut self.scratch));
+                self.produce(key, 1, &mut deadline);
+            }
+        } else {
+            // Packed messages end with the batch, so nothing waits in the
+            // sink for more records to come.
+            let mut packed = 0;
             self.payload.clear();
-            self.encoder.encode(rec, &mut self.payload);
-            let key = (!self.key.is_empty()).then(|| self.key.hash(rec, &mut self.scratch));
-            self.produce(key, &mut deadline);
+            for rec in flows {
+                self.encoder.encode_packed(rec, &mut self.payload);
+                packed += 1;
+                if packed == self.records_per_message {
+                    self.produce(None, packed, &mut deadline);
+                    self.payload.clear();
+                    packed = 0;
+                }
+            }
+            if packed > 0 {
+                self.produce(None, packed, &mut deadline);
+            }
         }
         // Sent is known only from delivery reports: see settle.
         Ok(0)

@@ -225,24 +225,41 @@ fn throughput_to_a_real_broker() {
     let stdout_time = t.elapsed();
     assert_eq!(written, n);
 
-    for (format, codec) in [
+    for (format, codec, per_message) in [
         (
             flowgate_config::KafkaFormat::Protobuf,
             flowgate_config::KafkaCompression::Lz4,
+            1,
         ),
         (
             flowgate_config::KafkaFormat::Protobuf,
             flowgate_config::KafkaCompression::None,
+            1,
+        ),
+        (
+            flowgate_config::KafkaFormat::Protobuf,
+            flowgate_config::KafkaCompression::None,
+            64,
+        ),
+        (
+            flowgate_config::KafkaFormat::Protobuf,
+            flowgate_config::KafkaCompression::Lz4,
+            64,
         ),
         (
             flowgate_config::KafkaFormat::Json,
             flowgate_config::KafkaCompression::Lz4,
+            1,
         ),
     ] {
         let mut s = sink(brokers.clone(), |c| {
             c.topic = "flowgate-bench".into();
             c.format = format;
             c.compression = codec;
+            c.records_per_message = per_message;
+            if per_message > 1 {
+                c.key_fields.clear();
+            }
         });
         let t = Instant::now();
         let mut sent = 0;
@@ -258,7 +275,7 @@ fn throughput_to_a_real_broker() {
         let delivered = t.elapsed();
         assert_eq!((sent, dropped.len()), (n, 0));
         println!(
-            "kafka sink {format:?}/{}: {n} records handed over at {:.0}/s, delivered (acknowledged) at {:.0}/s",
+            "kafka sink {format:?}/{}/{per_message} per message: {n} records handed over at {:.0}/s, delivered (acknowledged) at {:.0}/s",
             codec.as_str(),
             rate(queued),
             rate(delivered)

@@ -31,7 +31,9 @@ pub struct Series {
 
 #[derive(Debug)]
 pub struct FlowTable {
-    index: HashMap<Box<[u8]>, u32>,
+    /// foldhash with a per-process random seed: fast, and series keys
+    /// (from exporter-controlled fields) cannot be chosen to collide.
+    index: HashMap<Box<[u8]>, u32, foldhash::fast::RandomState>,
     slots: Vec<Option<Series>>,
     free: Vec<u32>,
     max: usize,
@@ -47,7 +49,7 @@ impl FlowTable {
         FlowTable {
             // Sized for the cap up front, so that filling it never rehashes
             // into a new allocation on the hot path.
-            index: HashMap::with_capacity(max),
+            index: HashMap::with_capacity_and_hasher(max, Default::default()),
             slots: Vec::with_capacity(max),
             free: Vec::with_capacity(max),
             max,
