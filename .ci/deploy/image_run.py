@@ -97,7 +97,7 @@ def replay_builder(stage, target, out_dir):
                      "teach it, so the image build stays checked")
     if not cargo or "--release" not in cargo or "--locked" not in cargo:
         fail(f"the builder must run cargo build --release --locked, found {cargo}")
-    ok(f"builder: `{shlex.join(cargo)}` ran here (fresh: the binary under test is the image's)")
+    ok(f"builder: `{shlex.join(cargo)}` ran here and left the binary under test as it was")
     return os.path.join(out_dir, "flowgate")
 
 
@@ -232,9 +232,11 @@ def main(dockerfile, binary_built, target, scratch):
     check_copies(stages)
     out_dir = os.path.join(scratch, "out")
     os.makedirs(out_dir, exist_ok=True)
+    tested = open(binary_built, "rb").read()
     binary = replay_builder(builder, target, out_dir)
-    if open(binary, "rb").read() != open(binary_built, "rb").read():
-        fail(f"{binary} differs from {binary_built}")
+    if open(binary, "rb").read() != tested:
+        fail(f"the Dockerfile's cargo command built a binary other than {binary_built}, "
+             "the one the checks before ran: they must build the same thing")
     installed = runtime_packages(final)
     by_pkg = check_libraries(binary, installed)
 
