@@ -96,6 +96,14 @@ impl Server {
     }
 
     pub fn start_with(o: Options<'_>) -> Server {
+        let mut server = Self::spawn_with(o);
+        server.wait_ready();
+        server
+    }
+
+    /// Starts `flowgate run` like [`Server::start_with`] but returns at
+    /// once, for tests that watch the start-up itself.
+    pub fn spawn_with(o: Options<'_>) -> Server {
         let http: SocketAddr = format!("127.0.0.1:{}", free_tcp_port()).parse().unwrap();
         let mut cmd = Command::new(BIN);
         cmd.arg("run")
@@ -134,14 +142,12 @@ impl Server {
         } else {
             Some(read_lines(out))
         };
-        let mut server = Server {
+        Server {
             child,
             http,
             lines,
             stderr,
-        };
-        server.wait_ready();
-        server
+        }
     }
 
     fn wait_ready(&mut self) {

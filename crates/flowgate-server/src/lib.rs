@@ -20,6 +20,7 @@ mod pipeline;
 mod processor;
 mod queue;
 mod receive;
+mod sd_notify;
 pub mod sequence;
 mod server;
 mod signals;

@@ -17,6 +17,7 @@ use crate::http::{self, HttpState};
 use crate::logging::{self, LogHandle, RateLimiter};
 use crate::metrics::Metrics;
 use crate::receive::{self, WorkerShared};
+use crate::sd_notify::{self, SdNotify};
 use crate::signals::{wait_for_stop, Signals};
 use crate::sink::{self, Health, SinkControl, SinkHandle};
 use crate::templates::{self, TemplateExchange};
@@ -75,6 +76,7 @@ async fn serve(args: RunArgs, config: Config, log: Option<LogHandle>) -> Result<
         int: signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT handler: {e}"))?,
     };
     let config = Arc::new(config);
+    let notify = Arc::new(SdNotify::from_env());
     let metrics = Arc::new(Metrics::new(config.metrics.max_exporters));
     let limiter = Arc::new(RateLimiter::new(config.log.rate_limit_window.get()));
     let state_file = prepare_state_dir(&config)?;
@@ -147,6 +149,21 @@ async fn serve(args: RunArgs, config: Config, log: Option<LogHandle>) -> Result<
             .with_graceful_shutdown(shutdown)
             .await
     });
+    // Only now: both kinds of socket are bound (a connection to the HTTP
+    // one waits in its backlog until the task above accepts it), so a unit
+    // ordered after flowgate finds every port open.
+    notify.send(&format!(
+        "READY=1\nSTATUS=receiving on {}; HTTP on {http_local}",
+        bound.join(" ")
+    ));
+    if let Some(every) = sd_notify::watchdog_interval().filter(|_| notify.enabled()) {
+        let (alive, stop) = (alive.clone(), stop.clone());
+        // While stopping, the workers end one by one on purpose; the drain
+        // is bounded by shutdown.drain_timeout, so pinging on is safe.
+        let healthy =
+            move || stop.load(Ordering::Relaxed) || alive.load(Ordering::SeqCst) >= worker_count;
+        tokio::spawn(sd_notify::watchdog(notify.clone(), every, healthy));
+    }
     // Held while writing the state file; true once the final save is done,
     // so that a periodic save still waiting on stopped workers cannot
     // overwrite it with an older snapshot.
@@ -166,9 +183,11 @@ async fn serve(args: RunArgs, config: Config, log: Option<LogHandle>) -> Result<
         log.as_ref(),
         &controls,
         &enrichers,
+        &notify,
     )
     .await;
 
+    notify.send("STOPPING=1\nSTATUS=stopping: draining the queues and flushing the sinks");
     tracing::info!("stopping: no longer receiving; draining the queues");
     metrics.ready.store(false, Ordering::Relaxed);
     stop.store(true, Ordering::Relaxed);

@@ -8,6 +8,7 @@ use tokio::signal::unix::Signal;
 
 use crate::enrich::EnricherChain;
 use crate::logging::LogHandle;
+use crate::sd_notify::SdNotify;
 use crate::sink::SinkControl;
 
 pub struct Signals {
@@ -23,16 +24,19 @@ pub async fn wait_for_stop(
     log: Option<&LogHandle>,
     sinks: &[(String, Arc<SinkControl>)],
     enrichers: &EnricherChain,
+    notify: &SdNotify,
 ) {
     loop {
         tokio::select! {
             _ = signals.hup.recv() => {
+                notify.reloading();
                 // The map files first, and whatever the config file says:
                 // they are read from their own paths.
                 for e in enrichers.reload() {
                     tracing::error!("SIGHUP: {e}");
                 }
-                reload(args, running, log, sinks)
+                reload(args, running, log, sinks);
+                notify.send("READY=1\nSTATUS=running; configuration reloaded");
             }
             _ = signals.term.recv() => {
                 tracing::info!("SIGTERM received");
