@@ -20,7 +20,12 @@ summary=()
 
 echo "== k8s: tools"
 if ! "$venv/bin/python" -c 'import kubernetes_validate, jsonschema, yaml' 2>/dev/null; then
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv"; then
+    # Debian's python3 needs its venv module as a package of its own.
+    rm -rf "$venv"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-venv
+    python3 -m venv "$venv"
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check kubernetes-validate jsonschema pyyaml
 fi
 "$venv/bin/pip" list --disable-pip-version-check 2>/dev/null | grep -iE '^(kubernetes-validate|jsonschema) '
