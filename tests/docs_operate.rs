@@ -106,10 +106,9 @@ fn scrape(dir: &Path) -> String {
         send_all(format!("127.0.0.1:{port}").parse().unwrap(), &d);
     }
     // 64 sFlow flow samples + 24 counter samples + 50 IPFIX records.
-    server.wait_metric(
-        "flowgate_sink_records_total{sink=\"prometheus\",outcome=\"sent\"}",
-        138.0,
-    );
+    let series = "flowgate_sink_records_total{sink=\"prometheus\",outcome=\"sent\"}";
+    let sent = server.wait_metric(series, 138.0);
+    assert_eq!(sent, 138.0, "{series}\n{}", server.stderr());
     server.metrics()
 }
 
