@@ -1,7 +1,8 @@
 //! Everything /metrics shows. Event counters that are few and low-volume
 //! (drops, kernel drops, sink counts) are prometheus-client families; the
 //! per-exporter table and the live gauges (queue depths) are read at
-//! scrape time by collectors. `docs/server.md` lists every series.
+//! scrape time by collectors. `docs/operate.md` lists every series
+//! (`tests/docs_operate.rs` holds it to what is registered here).
 
 mod enrich;
 mod exporters;
