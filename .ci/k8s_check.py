@@ -25,9 +25,15 @@ K8S = ROOT / "docker" / "k8s"
 OPTIONAL = {"service-external.yaml", "servicemonitor.yaml", "daemonset.yaml"}
 CONFIG_PATH = "/etc/flowgate/flowgate.yaml"
 PROBES = {"readinessProbe": "/readyz", "livenessProbe": "/healthz"}
-# Worst case per record in a sink queue, and records per datagram (full
-# NetFlow v5), as config/flowgate.yaml's queue_batches comment computes it.
-RECORD_BYTES, RECORDS_PER_DATAGRAM = 400, 30
+# A record in memory (FlowRecord is 864 bytes, rounded up for the heap
+# parts), and records per datagram (full NetFlow v5): a worker hands a
+# batch on once it holds FLUSH_RECORDS, so a batch holds at most
+# FLUSH_RECORDS - 1 + one datagram's records; each worker also keeps IDLE
+# batches for reuse. Both constants are read from the code.
+RECORD_BYTES, RECORDS_PER_DATAGRAM = 900, 30
+_POOL = (ROOT / "crates/flowgate-server/src/receive/batch_pool.rs").read_text()
+FLUSH_RECORDS = int(re.search(r"pub const FLUSH_RECORDS: usize = (\d+);", _POOL).group(1))
+IDLE_BATCHES = int(re.search(r"const IDLE: usize = (\d+);", _POOL).group(1))
 # The process itself (code, decoder tables at their caps, HTTP, enricher
 # cache of a mid-size cluster): measured well below this, kept generous.
 BASE_BYTES = 64 << 20
@@ -122,10 +128,11 @@ def memory_bound(cfg):
     workers = rx["workers"]
     if workers == 0:
         return 1 << 62  # one per core: unbounded by the config, refuse
-    per_datagram = rx["batch_size"] * RECORDS_PER_DATAGRAM * RECORD_BYTES
-    queues = sum(s["queue_batches"] * per_datagram for s in cfg["sinks"] if s.get("enabled", True))
+    per_batch = (FLUSH_RECORDS - 1 + RECORDS_PER_DATAGRAM) * RECORD_BYTES
+    queues = sum(s["queue_batches"] * per_batch for s in cfg["sinks"] if s.get("enabled", True))
+    idle = len(cfg["listeners"]) * workers * IDLE_BATCHES * per_batch
     sockets = len(cfg["listeners"]) * workers * 2 * bytes_of(rx["receive_buffer"])
-    return BASE_BYTES + queues + sockets
+    return BASE_BYTES + queues + idle + sockets
 
 
 def check_rbac(rendered):

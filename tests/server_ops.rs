@@ -202,7 +202,7 @@ fn operator_metrics_are_there_from_the_start() {
     );
     assert_eq!(
         metric_value(&m, "flowgate_queue_capacity{sink=\"stdout\"}"),
-        Some(256.0)
+        Some(64.0)
     );
     assert_eq!(
         metric_value(&m, "flowgate_records_dropped_total{stage=\"sink_queue\",reason=\"queue_full\",sink=\"stdout\"}"),
