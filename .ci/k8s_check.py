@@ -28,12 +28,12 @@ PROBES = {"readinessProbe": "/readyz", "livenessProbe": "/healthz"}
 # A record in memory (FlowRecord is 864 bytes, rounded up for the heap
 # parts), and records per datagram (full NetFlow v5): a worker hands a
 # batch on once it holds FLUSH_RECORDS, so a batch holds at most
-# FLUSH_RECORDS - 1 + one datagram's records; each worker also keeps IDLE
-# batches for reuse. Both constants are read from the code.
+# FLUSH_RECORDS - 1 + one datagram's records; each worker also holds up to
+# KEEP batches (sent or kept for reuse). Both constants are read from the code.
 RECORD_BYTES, RECORDS_PER_DATAGRAM = 900, 30
 _POOL = (ROOT / "crates/flowgate-server/src/receive/batch_pool.rs").read_text()
 FLUSH_RECORDS = int(re.search(r"pub const FLUSH_RECORDS: usize = (\d+);", _POOL).group(1))
-IDLE_BATCHES = int(re.search(r"const IDLE: usize = (\d+);", _POOL).group(1))
+POOL_BATCHES = int(re.search(r"pub const KEEP: usize = (\d+);", _POOL).group(1))
 # The process itself (code, decoder tables at their caps, HTTP, enricher
 # cache of a mid-size cluster): measured well below this, kept generous.
 BASE_BYTES = 64 << 20
@@ -130,7 +130,7 @@ def memory_bound(cfg):
         return 1 << 62  # one per core: unbounded by the config, refuse
     per_batch = (FLUSH_RECORDS - 1 + RECORDS_PER_DATAGRAM) * RECORD_BYTES
     queues = sum(s["queue_batches"] * per_batch for s in cfg["sinks"] if s.get("enabled", True))
-    idle = len(cfg["listeners"]) * workers * IDLE_BATCHES * per_batch
+    idle = len(cfg["listeners"]) * workers * POOL_BATCHES * per_batch
     sockets = len(cfg["listeners"]) * workers * 2 * bytes_of(rx["receive_buffer"])
     return BASE_BYTES + queues + idle + sockets
 

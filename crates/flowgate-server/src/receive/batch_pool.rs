@@ -6,8 +6,9 @@
 //! Reuse is last-released-first: the batch the sinks finished most
 //! recently is still in cache, while cycling through every batch ever
 //! allocated (first-in-first-out) made each record reset a cache miss and
-//! was a third of the receive thread's time. Idle batches beyond a few are
-//! freed, so memory follows the sinks' backlog back down after a burst.
+//! was a third of the receive thread's time. Released batches are kept
+//! (not freed and allocated again after every burst, which cost another
+//! tenth), up to KEEP batches held in all, which bounds the memory.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -19,10 +20,9 @@ use crate::batch::Batch;
 /// that a batch stays in the CPU cache between the worker and a sink,
 /// large enough that hand-off costs little per record.
 pub const FLUSH_RECORDS: usize = 256;
-/// Sent batches remembered per worker; older ones are let go.
-const KEEP: usize = 64;
-/// Released batches kept for reuse; more are freed.
-const IDLE: usize = 16;
+/// Batches a worker holds, sent or idle; beyond it the oldest idle one is
+/// freed, or the oldest sent one let go (its sinks free it).
+pub const KEEP: usize = 64;
 
 #[derive(Default)]
 pub struct BatchPool {
@@ -37,10 +37,6 @@ impl BatchPool {
         while let Some(front) = self.sent.pop_front() {
             match Arc::try_unwrap(front) {
                 Ok(mut b) => {
-                    if self.idle.len() == IDLE {
-                        // The oldest idle one is the coldest: free it.
-                        self.idle.remove(0);
-                    }
                     b.clear();
                     self.idle.push(b);
                 }
@@ -62,8 +58,13 @@ impl BatchPool {
     }
 
     pub fn keep(&mut self, sent: Arc<Batch>) {
-        if self.sent.len() >= KEEP {
-            self.sent.pop_front();
+        if self.sent.len() + self.idle.len() >= KEEP {
+            if self.idle.is_empty() {
+                self.sent.pop_front();
+            } else {
+                // The oldest idle one is the coldest.
+                self.idle.remove(0);
+            }
         }
         self.sent.push_back(sent);
     }
@@ -120,16 +121,29 @@ mod tests {
     }
 
     #[test]
-    fn idle_batches_beyond_a_few_are_freed() {
+    fn the_pool_holds_at_most_keep_batches() {
         let mut pool = BatchPool::default();
         let mut in_sinks = Vec::new();
-        for mark in 1..=20 {
+        for mark in 1..=KEEP + 10 {
             sent_marked(&mut pool, mark, &mut in_sinks);
         }
-        assert_eq!(pool.held(), 20);
+        assert_eq!(pool.held(), KEEP, "the oldest sent ones were let go");
         in_sinks.clear();
         let b = pool.take();
-        assert_eq!(b.counters.capacity(), 20);
-        assert_eq!(pool.held(), IDLE - 1, "all but a few idle batches freed");
+        assert_eq!(b.counters.capacity(), KEEP + 10, "the newest is reused");
+        assert_eq!(pool.held(), KEEP - 1, "released batches kept for reuse");
+        for _ in 0..5 {
+            let again = pool.take();
+            assert!(
+                again.counters.capacity() > 0,
+                "an idle batch, not a new one"
+            );
+            pool.keep(Arc::new(again));
+        }
+        assert_eq!(
+            pool.held(),
+            KEEP - 1,
+            "nothing allocated while idle ones remain"
+        );
     }
 }

@@ -42,6 +42,8 @@ pub struct FlowTable {
     pub folded_records: u64,
     /// Series removed for being idle.
     pub expired: u64,
+    /// Slot of the series the last `add` found.
+    last: u32,
 }
 
 impl FlowTable {
@@ -56,6 +58,7 @@ impl FlowTable {
             overflow: Totals::default(),
             folded_records: 0,
             expired: 0,
+            last: u32::MAX,
         }
     }
 
@@ -70,7 +73,18 @@ impl FlowTable {
         packets: u64,
         labels: impl FnOnce() -> Box<[Box<str>]>,
     ) -> bool {
+        // Consecutive records of one exporter mostly share their labels:
+        // the last series found is checked before hashing.
+        let last = self.last as usize;
+        if let Some(Some(s)) = self.slots.get_mut(last) {
+            if *s.key == *key {
+                s.totals.add(bytes, packets);
+                s.last_seen = now;
+                return true;
+            }
+        }
         if let Some(&i) = self.index.get(key) {
+            self.last = i;
             let s = self.slots[i as usize]
                 .as_mut()
                 .expect("indexed slots are live");
