@@ -8,7 +8,6 @@
 //! a field added there without being added here fails a test, and so does
 //! a room too small.
 
-use super::fmt::write_u32;
 use super::fmt::{json_str, write_hex, write_labels, write_list};
 use super::room::{with_room, Room, ADDR_ROOM, NUM_ROOM};
 use crate::{etype_name, proto_name, EndpointRef, FlowRecord};
@@ -296,11 +295,13 @@ endpoint_fn!(endpoint_dst, "dst_k8s_");
 pub(super) fn write_extras_json(r: &FlowRecord, out: &mut Vec<u8>) {
     out.push(b'[');
     for (i, e) in r.extras.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"{\"pen\":" } else { b",{\"pen\":" });
-        write_u32(out, e.pen);
-        out.extend_from_slice(b",\"id\":");
-        write_u32(out, e.id.into());
-        out.extend_from_slice(b",\"value\":\"");
+        with_room::<{ 2 * NUM_ROOM + 32 }>(out, |room| {
+            room.bytes(if i == 0 { b"{\"pen\":" } else { b",{\"pen\":" });
+            room.u64(e.pen.into());
+            room.bytes(b",\"id\":");
+            room.u64(e.id.into());
+            room.bytes(b",\"value\":\"");
+        });
         write_hex(out, r.extra_value(e));
         out.extend_from_slice(b"\"}");
     }

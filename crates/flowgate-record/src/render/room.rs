@@ -119,12 +119,15 @@ impl Room<'_> {
         self.len += e[3] as usize;
     }
 
-    /// Most numbers are single digits (zero counters, small ids): those
-    /// take one store here, in the caller.
+    /// Most numbers have one or two digits (zero counters, small ids):
+    /// those take one store here, in the caller.
     #[inline(always)]
     pub(super) fn u64(&mut self, n: u64) {
         if n < 10 {
             self.byte(b'0' + n as u8);
+        } else if n < 100 {
+            let d = n as usize * 2;
+            self.bytes(&DEC2[d..d + 2]);
         } else {
             self.u64_long(n);
         }
