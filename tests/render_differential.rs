@@ -153,6 +153,12 @@ fn check_capture(checker: &mut Checker, path: &Path) -> usize {
     checker.records - before
 }
 
+/// Captures in tests/data that hold no flow export, so decode to no record.
+const NOT_FLOW_EXPORT: &[&str] = &[
+    // The pods' own traffic, which softflowd reads to make the flow captures.
+    "pod-traffic.pcap",
+];
+
 fn captures_under(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let p = e.expect("directory entry").path();
@@ -176,7 +182,12 @@ fn project_captures_render_as_the_reference_renderer() {
     let mut checker = Checker::new();
     for p in &paths {
         let n = check_capture(&mut checker, p);
-        assert!(n > 0, "{} decodes to no flow record", p.display());
+        let flow_export = !NOT_FLOW_EXPORT.iter().any(|x| p.ends_with(x));
+        assert!(
+            n > 0 || !flow_export,
+            "{} decodes to no flow record",
+            p.display()
+        );
     }
     eprintln!(
         "{} records of {} captures: identical",
