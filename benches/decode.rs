@@ -1,12 +1,15 @@
-//! Decode-only throughput, records per second, per protocol. A baseline for
-//! the performance work: compare ratios between runs on the same machine.
+//! Decode-only throughput, records per second, per protocol, and rendering
+//! throughput (new renderer against the old one). A baseline for the
+//! performance work: compare ratios between runs on the same machine.
 
 use std::hint::black_box;
 use std::net::SocketAddr;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use flowgate_decode::{Decoder, Exporter};
-use flowgate_record::{RecordBatch, Renderer};
+use flowgate_record::{
+    render_reference, FieldId, OutputFormat, RecordBatch, RenderOptions, Renderer,
+};
 
 mod wire;
 
@@ -77,25 +80,96 @@ fn decode(c: &mut Criterion) {
     );
 }
 
-fn render(c: &mut Criterion) {
+/// Records of one bench datagram, decoded once.
+fn records(template: Option<Vec<u8>>, data: Vec<u8>) -> RecordBatch {
     let mut decoder = Decoder::default();
     let mut batch = RecordBatch::new();
-    decoder
-        .decode(exporter(), &wire::v5_datagram(30), &mut batch)
-        .unwrap();
-    let renderer = Renderer::new(Default::default());
-    let mut out = Vec::with_capacity(64 * 1024);
+    if let Some(t) = template {
+        decoder.decode(exporter(), &t, &mut batch).unwrap();
+    }
+    batch.clear();
+    decoder.decode(exporter(), &data, &mut batch).unwrap();
+    assert!(!batch.is_empty(), "the bench datagram decodes to no record");
+    batch
+}
+
+/// The fast renderer (`new`) against the one it replaced (`old`, kept as
+/// `render_reference`), on the same records in the same run: compare the
+/// two lines of each pair. Throughput is records.
+fn render(c: &mut Criterion) {
+    let inputs = [
+        ("v5", records(None, wire::v5_datagram(30))),
+        (
+            "ipfix_ovs",
+            records(
+                Some(wire::ipfix_template(wire::OVS_IPV4_TCP_INGRESS)),
+                wire::ipfix_data(wire::OVS_IPV4_TCP_INGRESS, 20),
+            ),
+        ),
+        ("sflow", records(None, wire::sflow_datagram(6))),
+    ];
+    let fields = [
+        "src_addr", "dst_addr", "src_port", "dst_port", "proto", "bytes",
+    ]
+    .iter()
+    .map(|n| FieldId::from_name(n).unwrap())
+    .collect::<Vec<_>>();
+    let variants = [
+        ("json", RenderOptions::default()),
+        (
+            "json_names",
+            RenderOptions {
+                names: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "text",
+            RenderOptions {
+                format: OutputFormat::Text,
+                ..Default::default()
+            },
+        ),
+        (
+            "json_fields6",
+            RenderOptions {
+                fields: Some(fields),
+                ..Default::default()
+            },
+        ),
+    ];
+    let mut out = Vec::with_capacity(256 * 1024);
     let mut group = c.benchmark_group("render");
-    group.throughput(Throughput::Elements(batch.len() as u64));
-    group.bench_function("json_v5_30", |b| {
-        b.iter(|| {
-            out.clear();
-            for r in &batch {
-                renderer.write(r, &mut out);
+    for (kind, batch) in &inputs {
+        group.throughput(Throughput::Elements(batch.len() as u64));
+        for (variant, opts) in &variants {
+            // The default JSON on every kind; the other options on v5 only.
+            if *variant != "json" && *kind != "v5" {
+                continue;
             }
-            black_box(out.len());
-        })
-    });
+            let new = Renderer::new(opts.clone());
+            let old = render_reference::Renderer::new(opts.clone());
+            let id = format!("{variant}_{kind}");
+            group.bench_function(BenchmarkId::new(&id, "old"), |b| {
+                b.iter(|| {
+                    out.clear();
+                    for r in batch {
+                        old.write(r, &mut out);
+                    }
+                    black_box(out.len());
+                })
+            });
+            group.bench_function(BenchmarkId::new(&id, "new"), |b| {
+                b.iter(|| {
+                    out.clear();
+                    for r in batch {
+                        new.write(r, &mut out);
+                    }
+                    black_box(out.len());
+                })
+            });
+        }
+    }
     group.finish();
 }
 

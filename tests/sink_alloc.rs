@@ -1,13 +1,14 @@
 //! The sinks' hot paths allocate nothing per record, checked with a
 //! counting allocator: the Prometheus sink's aggregation once its series
-//! exist, and the Kafka sink's protobuf encoding and key hashing.
+//! exist, the Kafka sink's protobuf encoding and key hashing, and the
+//! stdout sink's rendering under every output option.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use flowgate_config::PrometheusSinkConfig;
 use flowgate_decode::{Decoder, Exporter};
-use flowgate_record::{FieldId, RecordBatch};
+use flowgate_record::{FieldId, OutputFormat, RecordBatch, RenderOptions, Renderer};
 use flowgate_server::sink::fieldkey::FieldKey;
 use flowgate_server::sink::proto::ProtoEncoder;
 use flowgate_server::sink::FlowAggregator;
@@ -122,4 +123,39 @@ fn protobuf_encoding_and_key_hashing_allocate_nothing_per_record() {
         run();
     }
     assert_eq!(allocations() - before, 0);
+}
+
+#[test]
+fn rendering_allocates_nothing_per_record() {
+    let batch = records();
+    let list = ["src_addr", "extra", "in_if_name", "proto"].map(|n| FieldId::from_name(n).unwrap());
+    for format in [OutputFormat::Json, OutputFormat::Text] {
+        for fields in [None, Some(list.to_vec())] {
+            let renderer = Renderer::new(RenderOptions {
+                format,
+                fields,
+                names: true,
+            });
+            // As the stdout sink does: one buffer, cleared between batches.
+            let mut out = Vec::new();
+            let mut run = || {
+                out.clear();
+                for rec in &batch {
+                    renderer.write(rec, &mut out);
+                }
+                std::hint::black_box(out.len());
+            };
+            run(); // the buffer grows to a batch's size
+            let before = allocations();
+            for _ in 0..20 {
+                run();
+            }
+            assert_eq!(
+                allocations() - before,
+                0,
+                "{format:?}: {} records x 20 batches",
+                batch.len()
+            );
+        }
+    }
 }

@@ -22,4 +22,8 @@ pub use endpoint::{EndpointMeta, EndpointRef};
 pub use field::{FieldId, Value};
 pub use names::{etype_name, proto_name};
 pub use record::{ExtraField, FlowRecord, FlowType};
+/// The previous renderer, the oracle of the differential tests and benches.
+#[cfg(any(test, feature = "reference-renderer"))]
+#[doc(hidden)]
+pub use render::reference as render_reference;
 pub use render::{OutputFormat, RenderOptions, Renderer};

@@ -1,28 +1,13 @@
-//! Hand-written JSON and key=value rendering of a record. serde_json would
-//! build every record through a generic serializer; this writes bytes
-//! straight into a reused buffer, and a test parses its output back.
+//! The renderer as it was before the fast one (`super`), kept unchanged as
+//! the oracle: the differential tests render every record with both and
+//! require identical bytes, and the `render` bench prints old against new.
+//! Test and bench builds only (`reference-renderer` feature).
 
 use std::io::Write;
 use std::net::IpAddr;
 
+use super::{OutputFormat, RenderOptions};
 use crate::{etype_name, proto_name, FieldId, FlowRecord, Value};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OutputFormat {
-    #[default]
-    Json,
-    /// `key=value` pairs separated by spaces, as goflow's text format.
-    Text,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct RenderOptions {
-    pub format: OutputFormat,
-    /// Chosen columns in order. `None`: every field, absent optional ones left out.
-    pub fields: Option<Vec<FieldId>>,
-    /// Render `proto` and `etype` as names ("TCP", "IPv4"), as goflow2 does.
-    pub names: bool,
-}
 
 #[derive(Debug, Clone)]
 pub struct Renderer {
@@ -115,7 +100,7 @@ fn key(out: &mut Vec<u8>, name: &str, json: bool) {
     }
 }
 
-pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -163,7 +148,7 @@ fn write_labels(out: &mut Vec<u8>, labels: &[(Box<str>, Box<str>)], json: bool) 
     }
 }
 
-pub(crate) fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for &b in bytes {
         out.push(HEX[(b >> 4) as usize]);
@@ -171,7 +156,7 @@ pub(crate) fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, json: bool) {
+fn write_str(out: &mut Vec<u8>, s: &str, json: bool) {
     if !json {
         // Text values cannot hold spaces or '=' unambiguously.
         for c in s.chars() {
@@ -201,7 +186,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, json: bool) {
     out.push(b'"');
 }
 
-pub(crate) fn quoted(out: &mut Vec<u8>, json: bool, f: impl FnOnce(&mut Vec<u8>)) {
+fn quoted(out: &mut Vec<u8>, json: bool, f: impl FnOnce(&mut Vec<u8>)) {
     if json {
         out.push(b'"');
     }
@@ -211,7 +196,7 @@ pub(crate) fn quoted(out: &mut Vec<u8>, json: bool, f: impl FnOnce(&mut Vec<u8>)
     }
 }
 
-pub(crate) fn write_ip(out: &mut Vec<u8>, a: Option<IpAddr>, json: bool) {
+fn write_ip(out: &mut Vec<u8>, a: Option<IpAddr>, json: bool) {
     quoted(out, json, |out| {
         if let Some(a) = a {
             let _ = write!(out, "{a}");
@@ -291,150 +276,5 @@ fn write_extras(rec: &FlowRecord, out: &mut Vec<u8>, json: bool) {
     }
     if json {
         out.push(b']');
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::FlowType;
-
-    fn sample() -> FlowRecord {
-        let mut r = FlowRecord {
-            flow_type: FlowType::Ipfix,
-            bytes: 1500,
-            packets: 3,
-            src_addr: Some("10.1.2.3".parse().unwrap()),
-            dst_addr: Some("2001:db8::1".parse().unwrap()),
-            proto: 6,
-            etype: 0x0800,
-            src_net: 24,
-            dst_net: 32,
-            src_mac: 0x0a0b0c0d0e0f,
-            flow_direction: Some(1),
-            ..Default::default()
-        };
-        r.in_if_name.push_str("veth\"1\\\n");
-        r.push_extra(29305, 6, &[0x12, 0xab]);
-        r
-    }
-
-    fn render(opts: RenderOptions, r: &FlowRecord) -> String {
-        let mut out = Vec::new();
-        Renderer::new(opts).write(r, &mut out);
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn json_parses_back_with_the_values_written() {
-        let line = render(RenderOptions::default(), &sample());
-        assert!(line.ends_with("}\n"));
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(v["type"], "IPFIX");
-        assert_eq!(v["bytes"], 1500);
-        assert_eq!(v["src_addr"], "10.1.2.3");
-        assert_eq!(v["dst_addr"], "2001:db8::1");
-        assert_eq!(v["src_net"], "10.1.2.0/24");
-        assert_eq!(v["proto"], 6);
-        assert_eq!(v["src_mac"], "0a:0b:0c:0d:0e:0f");
-        assert_eq!(v["next_hop"], "");
-        assert_eq!(v["in_if_name"], "veth\"1\\\n");
-        assert_eq!(v["flow_direction"], 1);
-        assert!(
-            v.get("flow_end_reason").is_none(),
-            "absent optional fields are left out"
-        );
-        assert_eq!(v["extra"][0]["pen"], 29305);
-        assert_eq!(v["extra"][0]["value"], "12ab");
-    }
-
-    #[test]
-    fn names_option_renders_like_goflow2() {
-        let opts = RenderOptions {
-            names: true,
-            ..Default::default()
-        };
-        let v: serde_json::Value = serde_json::from_str(&render(opts, &sample())).unwrap();
-        assert_eq!(v["proto"], "TCP");
-        assert_eq!(v["etype"], "IPv4");
-    }
-
-    #[test]
-    fn chosen_fields_keep_their_order_and_show_absent_ones() {
-        let fields = ["dst_addr", "bytes", "flow_end_reason"]
-            .iter()
-            .map(|n| FieldId::from_name(n).unwrap())
-            .collect();
-        let opts = RenderOptions {
-            fields: Some(fields),
-            ..Default::default()
-        };
-        assert_eq!(
-            render(opts, &sample()),
-            "{\"dst_addr\":\"2001:db8::1\",\"bytes\":1500,\"flow_end_reason\":null}\n"
-        );
-    }
-
-    #[test]
-    fn text_format_is_key_value() {
-        let fields = ["type", "src_addr", "in_if_name", "extra"]
-            .iter()
-            .map(|n| FieldId::from_name(n).unwrap())
-            .collect();
-        let opts = RenderOptions {
-            format: OutputFormat::Text,
-            fields: Some(fields),
-            names: false,
-        };
-        assert_eq!(
-            render(opts, &sample()),
-            "type=IPFIX src_addr=10.1.2.3 in_if_name=veth\"1\\_ extra=29305:6:12ab\n"
-        );
-    }
-
-    #[test]
-    fn lists_hex_and_drop_reason_names() {
-        let mut r = FlowRecord {
-            drop_reason: Some(258),
-            ovn_ingress_port: Some(3),
-            ..Default::default()
-        };
-        r.mpls_label.extend_from_slice(&[16, 17]);
-        r.tunnel_options
-            .extend_from_slice(&[0x01, 0x02, 0x80, 0x01]);
-        r.drop_linux_reason.push_str("NETFILTER_DROP");
-        let v: serde_json::Value =
-            serde_json::from_str(&render(RenderOptions::default(), &r)).unwrap();
-        assert_eq!(v["mpls_label"], serde_json::json!([16, 17]));
-        assert_eq!(v["as_path"], serde_json::json!([]));
-        assert_eq!(v["fragment_id"], 0);
-        assert_eq!(v["tunnel_options"], "01028001");
-        assert_eq!(v["drop_reason"], 258);
-        assert_eq!(v["drop_reason_name"], "acl");
-        assert_eq!(v["drop_linux_reason"], "NETFILTER_DROP");
-        assert_eq!(v["ovn_ingress_port"], 3);
-        assert!(v.get("acl_name").is_none() && v.get("sample_pool").is_none());
-        let fields = ["mpls_label", "as_path", "drop_reason_name"]
-            .iter()
-            .map(|n| FieldId::from_name(n).unwrap())
-            .collect();
-        let opts = RenderOptions {
-            format: OutputFormat::Text,
-            fields: Some(fields),
-            names: false,
-        };
-        assert_eq!(
-            render(opts, &r),
-            "mpls_label=16,17 as_path= drop_reason_name=acl\n"
-        );
-    }
-
-    #[test]
-    fn u64_extremes() {
-        let mut out = Vec::new();
-        write_u64(&mut out, 0);
-        out.push(b' ');
-        write_u64(&mut out, u64::MAX);
-        assert_eq!(out, b"0 18446744073709551615");
     }
 }

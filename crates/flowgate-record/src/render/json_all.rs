@@ -1,0 +1,309 @@
+//! The default output — JSON, every field — as one straight run over the
+//! record: no per-field dispatch through [`FlowRecord::value`], keys as
+//! static byte strings, and the fields of bounded length written into one
+//! reserved room (see `room.rs`). It must follow `FieldId::ALL` order and
+//! the presence rules of `FlowRecord::value` exactly; `tests.rs` renders
+//! records with every field set, with none set, and with every bounded
+//! field at its longest, through both this and the reference renderer, so
+//! a field added there without being added here fails a test, and so does
+//! a room too small.
+
+use super::fmt::{json_str, write_hex, write_labels, write_list};
+use super::room::{with_room, Room, ADDR_ROOM, NUM_ROOM};
+use crate::{etype_name, proto_name, EndpointRef, FlowRecord};
+
+/// `,"name":` — every field after `type` follows another, so each key
+/// carries its separator.
+macro_rules! key {
+    ($name:expr) => {
+        concat!(",\"", $name, "\":").as_bytes()
+    };
+}
+
+/// Longest key (`,"observation_domain_id":`, 25) with margin.
+const KEY_MAX: usize = 32;
+/// Longest proto or etype name; `tests.rs` checks every one fits and
+/// needs no escaping, so names are copied into the room as they are.
+pub(super) const NAME_MAX: usize = 32;
+/// Everything up to `engine_id` at its longest: 40 keys, 16 numbers up to
+/// 20 digits or fewer, 4 addresses, 2 prefixes, 2 MACs, 2 names (1155 bytes
+/// counted with numeric proto / etype, +68 for names, rounded up).
+const HEAD_ROOM: usize = 1280;
+/// `ip_flags` to `next_hop_as` (89 bytes at most) and three empty lists.
+const TAIL_ROOM: usize = 160;
+
+/// An optional number: left out when `None`.
+macro_rules! opt {
+    ($out:ident, $name:expr, $v:expr) => {
+        if let Some(v) = $v {
+            with_room::<{ KEY_MAX + NUM_ROOM }>($out, |r| {
+                r.bytes(key!($name));
+                r.u64(v.into());
+            });
+        }
+    };
+}
+
+/// An optional number inside a room.
+macro_rules! opt_in {
+    ($r:ident, $name:expr, $v:expr) => {
+        if let Some(v) = $v {
+            $r.bytes(key!($name));
+            $r.u64(v.into());
+        }
+    };
+}
+
+/// An optional string: left out when empty.
+macro_rules! text {
+    ($out:ident, $name:expr, $v:expr) => {{
+        let s: &str = $v;
+        if !s.is_empty() {
+            $out.extend_from_slice(key!($name));
+            json_str($out, s);
+        }
+    }};
+}
+
+/// A name from `proto_name` / `etype_name`, quoted.
+#[inline(always)]
+fn name(r: &mut Room<'_>, s: &str) {
+    debug_assert!(s.len() <= NAME_MAX);
+    r.byte(b'"');
+    r.bytes(s.as_bytes());
+    r.byte(b'"');
+}
+
+/// Appends the JSON line of `rec` with every field, as the reference
+/// renderer does for `RenderOptions { fields: None, format: Json, .. }`.
+pub(super) fn write_json_all(rec: &FlowRecord, names: bool, out: &mut Vec<u8>) {
+    with_room::<HEAD_ROOM>(out, |r| head(rec, names, r));
+    text!(out, "in_if_name", &rec.in_if_name);
+    text!(out, "out_if_name", &rec.out_if_name);
+    text!(out, "in_if_description", &rec.in_if_description);
+    text!(out, "out_if_description", &rec.out_if_description);
+    opt!(out, "flow_direction", rec.flow_direction);
+    opt!(out, "flow_end_reason", rec.flow_end_reason);
+    opt!(out, "tunnel_type", rec.tunnel_type);
+    if rec.tunnel_src_addr.is_some() {
+        with_room::<{ KEY_MAX + ADDR_ROOM }>(out, |r| {
+            r.bytes(key!("tunnel_src_addr"));
+            r.opt_ip(rec.tunnel_src_addr, true);
+        });
+    }
+    if rec.tunnel_dst_addr.is_some() {
+        with_room::<{ KEY_MAX + ADDR_ROOM }>(out, |r| {
+            r.bytes(key!("tunnel_dst_addr"));
+            r.opt_ip(rec.tunnel_dst_addr, true);
+        });
+    }
+    opt!(out, "tunnel_proto", rec.tunnel_proto);
+    opt!(out, "tunnel_src_port", rec.tunnel_src_port);
+    opt!(out, "tunnel_dst_port", rec.tunnel_dst_port);
+    opt!(out, "tunnel_key", rec.tunnel_key);
+    opt!(out, "reverse_bytes", rec.reverse_bytes);
+    opt!(out, "reverse_packets", rec.reverse_packets);
+    opt!(out, "initiator_bytes", rec.initiator_bytes);
+    opt!(out, "responder_bytes", rec.responder_bytes);
+    opt!(out, "dropped_bytes", rec.dropped_bytes);
+    opt!(out, "dropped_packets", rec.dropped_packets);
+    opt!(out, "drop_reason", rec.drop_reason);
+    // Present whenever the code has a name, even an empty one (as `value` does).
+    if let Some(name) = rec.drop_reason.and_then(crate::drop_reason_name) {
+        out.extend_from_slice(key!("drop_reason_name"));
+        json_str(out, name);
+    }
+    text!(out, "drop_function", &rec.drop_function);
+    text!(out, "drop_linux_reason", &rec.drop_linux_reason);
+    text!(out, "drop_hw_trap_group", &rec.drop_hw_trap_group);
+    text!(out, "drop_hw_trap", &rec.drop_hw_trap);
+    opt!(out, "acl_number", rec.acl_number);
+    text!(out, "acl_name", &rec.acl_name);
+    opt!(out, "acl_direction", rec.acl_direction);
+    opt!(out, "egress_queue", rec.egress_queue);
+    let no_lists =
+        rec.as_path.is_empty() && rec.bgp_communities.is_empty() && rec.mpls_label.is_empty();
+    with_room::<TAIL_ROOM>(out, |r| {
+        r.bytes(key!("ip_flags"));
+        r.u64(rec.ip_flags.into());
+        r.bytes(key!("fragment_id"));
+        r.u64(rec.fragment_id.into());
+        r.bytes(key!("fragment_offset"));
+        r.u64(rec.fragment_offset.into());
+        r.bytes(key!("next_hop_as"));
+        r.u64(rec.next_hop_as.into());
+        if no_lists {
+            r.bytes(b",\"as_path\":[],\"bgp_communities\":[],\"mpls_label\":[]");
+        }
+    });
+    if !no_lists {
+        out.extend_from_slice(key!("as_path"));
+        write_list(out, &rec.as_path, true);
+        out.extend_from_slice(key!("bgp_communities"));
+        write_list(out, &rec.bgp_communities, true);
+        out.extend_from_slice(key!("mpls_label"));
+        write_list(out, &rec.mpls_label, true);
+    }
+    opt!(out, "sub_agent_id", rec.sub_agent_id);
+    opt!(out, "sample_pool", rec.sample_pool);
+    opt!(out, "sample_drops", rec.sample_drops);
+    opt!(out, "frame_length", rec.frame_length);
+    opt!(out, "out_if_multiple", rec.out_if_multiple);
+    opt!(out, "inner_vlan", rec.inner_vlan);
+    opt!(out, "src_priority", rec.src_priority);
+    opt!(out, "dst_priority", rec.dst_priority);
+    opt!(out, "src_peer_as", rec.src_peer_as);
+    if !rec.tunnel_options.is_empty() {
+        out.extend_from_slice(key!("tunnel_options"));
+        out.push(b'"');
+        write_hex(out, &rec.tunnel_options);
+        out.push(b'"');
+    }
+    opt!(out, "ovn_ingress_port", rec.ovn_ingress_port);
+    opt!(out, "ovn_egress_port", rec.ovn_egress_port);
+    endpoint_src(out, &rec.src_k8s);
+    endpoint_dst(out, &rec.dst_k8s);
+    if let Some(m) = rec.sampler_k8s.as_deref() {
+        text!(out, "sampler_name", &m.name);
+        text!(out, "sampler_k8s_node", &m.node);
+    }
+    if !rec.extras.is_empty() {
+        out.extend_from_slice(key!("extra"));
+        write_extras_json(rec, out);
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// The fields up to `engine_id`: all of bounded length.
+#[inline(always)]
+fn head(rec: &FlowRecord, names: bool, r: &mut Room<'_>) {
+    r.bytes(b"{\"type\":\"");
+    r.bytes(rec.flow_type.as_str().as_bytes());
+    r.byte(b'"');
+    r.bytes(key!("time_received_ns"));
+    r.u64(rec.time_received_ns);
+    r.bytes(key!("sequence_num"));
+    r.u64(rec.sequence_num.into());
+    r.bytes(key!("sampling_rate"));
+    r.u64(rec.sampling_rate);
+    r.bytes(key!("sampler_address"));
+    r.opt_ip(rec.sampler_address, true);
+    if rec.sampler_port != 0 {
+        r.bytes(key!("sampler_port"));
+        r.u64(rec.sampler_port.into());
+    }
+    r.bytes(key!("time_flow_start_ns"));
+    r.u64(rec.time_flow_start_ns);
+    r.bytes(key!("time_flow_end_ns"));
+    r.u64(rec.time_flow_end_ns);
+    r.bytes(key!("bytes"));
+    r.u64(rec.bytes);
+    r.bytes(key!("packets"));
+    r.u64(rec.packets);
+    r.bytes(key!("src_addr"));
+    r.opt_ip(rec.src_addr, true);
+    r.bytes(key!("dst_addr"));
+    r.opt_ip(rec.dst_addr, true);
+    r.bytes(key!("etype"));
+    if names {
+        name(r, etype_name(rec.etype));
+    } else {
+        r.u64(rec.etype.into());
+    }
+    r.bytes(key!("proto"));
+    if names {
+        name(r, proto_name(rec.proto));
+    } else {
+        r.u64(rec.proto.into());
+    }
+    r.bytes(key!("src_port"));
+    r.u64(rec.src_port.into());
+    r.bytes(key!("dst_port"));
+    r.u64(rec.dst_port.into());
+    r.bytes(key!("in_if"));
+    r.u64(rec.in_if.into());
+    r.bytes(key!("out_if"));
+    r.u64(rec.out_if.into());
+    r.bytes(key!("src_mac"));
+    r.quoted(true, |r| r.mac(rec.src_mac));
+    r.bytes(key!("dst_mac"));
+    r.quoted(true, |r| r.mac(rec.dst_mac));
+    r.bytes(key!("src_vlan"));
+    r.u64(rec.src_vlan.into());
+    r.bytes(key!("dst_vlan"));
+    r.u64(rec.dst_vlan.into());
+    r.bytes(key!("vlan_id"));
+    r.u64(rec.vlan_id.into());
+    r.bytes(key!("ip_tos"));
+    r.u64(rec.ip_tos.into());
+    r.bytes(key!("forwarding_status"));
+    r.u64(rec.forwarding_status.into());
+    r.bytes(key!("ip_ttl"));
+    r.u64(rec.ip_ttl.into());
+    r.bytes(key!("tcp_flags"));
+    r.u64(rec.tcp_flags.into());
+    r.bytes(key!("icmp_type"));
+    r.u64(rec.icmp_type.into());
+    r.bytes(key!("icmp_code"));
+    r.u64(rec.icmp_code.into());
+    r.bytes(key!("ipv6_flow_label"));
+    r.u64(rec.ipv6_flow_label.into());
+    r.bytes(key!("src_as"));
+    r.u64(rec.src_as.into());
+    r.bytes(key!("dst_as"));
+    r.u64(rec.dst_as.into());
+    r.bytes(key!("next_hop"));
+    r.opt_ip(rec.next_hop, true);
+    r.bytes(key!("bgp_next_hop"));
+    r.opt_ip(rec.bgp_next_hop, true);
+    r.bytes(key!("src_net"));
+    r.opt_net(rec.src_addr, rec.src_net, true);
+    r.bytes(key!("dst_net"));
+    r.opt_net(rec.dst_addr, rec.dst_net, true);
+    r.bytes(key!("observation_domain_id"));
+    r.u64(rec.observation_domain_id.into());
+    r.bytes(key!("observation_point_id"));
+    r.u64(rec.observation_point_id.into());
+    opt_in!(r, "engine_type", rec.engine_type);
+    opt_in!(r, "engine_id", rec.engine_id);
+}
+
+/// The seven fields of one endpoint, keys prefixed `src_k8s_` or `dst_k8s_`.
+macro_rules! endpoint_fn {
+    ($fn:ident, $p:literal) => {
+        #[inline]
+        fn $fn(out: &mut Vec<u8>, m: &Option<EndpointRef>) {
+            let Some(m) = m.as_deref() else { return };
+            text!(out, concat!($p, "namespace"), &m.namespace);
+            text!(out, concat!($p, "name"), &m.name);
+            text!(out, concat!($p, "kind"), &m.kind);
+            text!(out, concat!($p, "owner_name"), &m.owner_name);
+            text!(out, concat!($p, "owner_kind"), &m.owner_kind);
+            text!(out, concat!($p, "node"), &m.node);
+            if !m.labels.is_empty() {
+                out.extend_from_slice(key!(concat!($p, "labels")));
+                write_labels(out, &m.labels, true);
+            }
+        }
+    };
+}
+
+endpoint_fn!(endpoint_src, "src_k8s_");
+endpoint_fn!(endpoint_dst, "dst_k8s_");
+
+/// `[{"pen":P,"id":I,"value":"hex"},...]`
+pub(super) fn write_extras_json(r: &FlowRecord, out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (i, e) in r.extras.iter().enumerate() {
+        with_room::<{ 2 * NUM_ROOM + 32 }>(out, |room| {
+            room.bytes(if i == 0 { b"{\"pen\":" } else { b",{\"pen\":" });
+            room.u64(e.pen.into());
+            room.bytes(b",\"id\":");
+            room.u64(e.id.into());
+            room.bytes(b",\"value\":\"");
+        });
+        write_hex(out, r.extra_value(e));
+        out.extend_from_slice(b"\"}");
+    }
+    out.push(b']');
+}

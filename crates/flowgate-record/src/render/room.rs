@@ -1,0 +1,318 @@
+//! Writing values of bounded length — numbers, addresses, prefixes, MACs —
+//! straight into room reserved at the end of the output, without
+//! `core::fmt`. Each produces exactly what `Display` did in the reference
+//! renderer; `tests.rs` checks them against `Display` and the reference.
+//!
+//! Why room: `Vec::extend_from_slice` per value costs a capacity check and
+//! a length update each time, and a value built in a stack buffer costs a
+//! `memcpy` call when its length varies, or a store-forwarding stall when a
+//! buffer just written byte by byte is copied out wide (that stall was 60%
+//! of the profile in a first version). Reserving once for a run of fields
+//! and writing into a plain slice avoids all three.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+pub(super) const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Per octet value: its decimal digits left-aligned, then the digit count.
+/// A writer copies all three bytes and advances by the count, so no octet
+/// needs a branch on its width.
+const OCTETS: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, te, o) = ((i / 100) as u8, (i / 10 % 10) as u8, (i % 10) as u8);
+        t[i] = if i >= 100 {
+            [b'0' + h, b'0' + te, b'0' + o, 3]
+        } else if i >= 10 {
+            [b'0' + te, b'0' + o, 0, 2]
+        } else {
+            [b'0' + o, 0, 0, 1]
+        };
+        i += 1;
+    }
+    t
+};
+
+/// `"00" "01" … "99"`: two digits per division.
+const DEC2: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// 1, 10, … 10^19.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Decimal digits of `n` (1 for 0), from its bit length: no division.
+#[inline]
+pub(super) fn decimal_len(n: u64) -> usize {
+    let bits = 64 - (n | 1).leading_zeros() as usize;
+    // bits * log10(2), then one comparison corrects the rounding.
+    let t = (bits * 1233) >> 12;
+    t + usize::from((n | 1) >= POW10[t])
+}
+
+/// Most a number takes (u64::MAX).
+pub(super) const U64_MAX_LEN: usize = 20;
+/// Most an address takes, quoted: `"` + 39 (full IPv6) + `"`; a prefix adds `/128`.
+pub(super) const IP_MAX_LEN: usize = 41;
+pub(super) const NET_MAX_LEN: usize = IP_MAX_LEN + 4;
+/// The octet writer stores three bytes for an octet of one digit: slack it may need.
+const SLACK: usize = 2;
+
+/// Reserves `N` bytes at the end of `out`, lets `f` write into them, and
+/// cuts off what it did not use. `N` must cover the most `f` can write,
+/// plus [`SLACK`]; a writer going past it panics (tests render worst-case
+/// records to prove the bounds).
+#[inline(always)]
+pub(super) fn with_room<const N: usize>(out: &mut Vec<u8>, f: impl FnOnce(&mut Room<'_>)) {
+    let start = out.len();
+    out.resize(start + N, 0);
+    let mut room = Room {
+        buf: &mut out[start..],
+        len: 0,
+    };
+    f(&mut room);
+    let used = room.len;
+    out.truncate(start + used);
+}
+
+/// Room reserved in the output and how much of it is written.
+pub(super) struct Room<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Room<'_> {
+    #[inline(always)]
+    pub(super) fn byte(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    /// Constant byte strings (keys): a copy of known length compiles to moves.
+    #[inline(always)]
+    pub(super) fn bytes(&mut self, s: &[u8]) {
+        self.buf[self.len..self.len + s.len()].copy_from_slice(s);
+        self.len += s.len();
+    }
+
+    /// A number up to 255 (an octet, a prefix length).
+    #[inline(always)]
+    fn small(&mut self, n: u8) {
+        let e = &OCTETS[n as usize];
+        self.buf[self.len..self.len + 3].copy_from_slice(&e[..3]);
+        self.len += e[3] as usize;
+    }
+
+    /// Most numbers have one or two digits (zero counters, small ids):
+    /// those take one store here, in the caller.
+    #[inline(always)]
+    pub(super) fn u64(&mut self, n: u64) {
+        if n < 10 {
+            self.byte(b'0' + n as u8);
+        } else if n < 100 {
+            let d = n as usize * 2;
+            self.bytes(&DEC2[d..d + 2]);
+        } else {
+            self.u64_long(n);
+        }
+    }
+
+    /// Eight digits at a time from the right, each group as four pairs that
+    /// do not depend on one another (nanosecond timestamps have 19 digits:
+    /// one division per pair in a chain was most of the renderer's time).
+    #[inline(never)]
+    fn u64_long(&mut self, n: u64) {
+        let len = decimal_len(n);
+        let b = &mut self.buf[self.len..self.len + len];
+        let (mut n, mut end) = (n, len);
+        while n >= 100_000_000 {
+            let group = (n % 100_000_000) as u32;
+            n /= 100_000_000;
+            let (hi, lo) = (group / 10_000, group % 10_000);
+            let pairs = [hi / 100, hi % 100, lo / 100, lo % 100];
+            for (i, p) in pairs.into_iter().enumerate() {
+                let d = p as usize * 2;
+                b[end - 8 + 2 * i..end - 6 + 2 * i].copy_from_slice(&DEC2[d..d + 2]);
+            }
+            end -= 8;
+        }
+        let mut n = n as u32;
+        while n >= 100 {
+            let d = (n % 100) as usize * 2;
+            n /= 100;
+            b[end - 2..end].copy_from_slice(&DEC2[d..d + 2]);
+            end -= 2;
+        }
+        if n >= 10 {
+            let d = n as usize * 2;
+            b[..2].copy_from_slice(&DEC2[d..d + 2]);
+        } else {
+            b[0] = b'0' + n as u8;
+        }
+        self.len += len;
+    }
+
+    #[inline]
+    fn ipv4(&mut self, a: Ipv4Addr) {
+        let [a, b, c, d] = a.octets();
+        self.small(a);
+        self.byte(b'.');
+        self.small(b);
+        self.byte(b'.');
+        self.small(c);
+        self.byte(b'.');
+        self.small(d);
+    }
+
+    /// Lowercase hex without leading zeros, as `{:x}` prints a segment.
+    #[inline]
+    fn segment(&mut self, s: u16) {
+        let digits = if s == 0 {
+            1
+        } else {
+            (19 - s.leading_zeros() as usize) / 4
+        };
+        let s = u32::from(s);
+        for k in (0..digits).rev() {
+            self.buf[self.len] = HEX[((s >> (4 * k)) & 15) as usize];
+            self.len += 1;
+        }
+    }
+
+    fn segments(&mut self, segs: &[u16]) {
+        if let Some((first, rest)) = segs.split_first() {
+            self.segment(*first);
+            for &s in rest {
+                self.byte(b':');
+                self.segment(s);
+            }
+        }
+    }
+
+    /// Rust's `Display` for `Ipv6Addr`: IPv4-mapped addresses as
+    /// `::ffff:a.b.c.d`, otherwise the first longest run of two or more zero
+    /// segments as `::`.
+    fn ipv6(&mut self, a: Ipv6Addr) {
+        if let Some(v4) = a.to_ipv4_mapped() {
+            self.bytes(b"::ffff:");
+            return self.ipv4(v4);
+        }
+        let segs = a.segments();
+        let (mut best_start, mut best_len, mut cur_start, mut cur_len) = (0, 0, 0, 0);
+        for (i, &s) in segs.iter().enumerate() {
+            if s == 0 {
+                if cur_len == 0 {
+                    cur_start = i;
+                }
+                cur_len += 1;
+                if cur_len > best_len {
+                    (best_start, best_len) = (cur_start, cur_len);
+                }
+            } else {
+                cur_len = 0;
+            }
+        }
+        if best_len > 1 {
+            self.segments(&segs[..best_start]);
+            self.bytes(b"::");
+            self.segments(&segs[best_start + best_len..]);
+        } else {
+            self.segments(&segs);
+        }
+    }
+
+    #[inline]
+    pub(super) fn ip(&mut self, a: IpAddr) {
+        match a {
+            IpAddr::V4(a) => self.ipv4(a),
+            IpAddr::V6(a) => self.ipv6(a),
+        }
+    }
+
+    /// goflow2's `src_net`: the address masked to `len` bits, then `/len`
+    /// (the length clamped to the family's width).
+    pub(super) fn net(&mut self, a: IpAddr, len: u8) {
+        let len = match a {
+            IpAddr::V4(v4) => {
+                let len = len.min(32);
+                let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+                self.ipv4(Ipv4Addr::from(u32::from(v4) & mask));
+                len
+            }
+            IpAddr::V6(v6) => {
+                let len = len.min(128);
+                let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+                self.ipv6(Ipv6Addr::from(u128::from(v6) & mask));
+                len
+            }
+        };
+        self.byte(b'/');
+        self.small(len);
+    }
+
+    /// `aa:bb:cc:dd:ee:ff` of the low 48 bits.
+    #[inline]
+    pub(super) fn mac(&mut self, m: u64) {
+        let b = &mut self.buf[self.len..self.len + 17];
+        for (i, chunk) in b.chunks_mut(3).enumerate() {
+            let byte = (m >> (40 - 8 * i)) as u8;
+            chunk[0] = HEX[(byte >> 4) as usize];
+            chunk[1] = HEX[(byte & 15) as usize];
+            if let Some(sep) = chunk.get_mut(2) {
+                *sep = b':';
+            }
+        }
+        self.len += 17;
+    }
+
+    /// `"addr"` in JSON, `addr` in text; unset is empty, as goflow2 renders it.
+    #[inline]
+    pub(super) fn opt_ip(&mut self, a: Option<IpAddr>, json: bool) {
+        self.quoted(json, |r| {
+            if let Some(a) = a {
+                r.ip(a);
+            }
+        });
+    }
+
+    #[inline]
+    pub(super) fn opt_net(&mut self, a: Option<IpAddr>, len: u8, json: bool) {
+        self.quoted(json, |r| {
+            if let Some(a) = a {
+                r.net(a, len);
+            }
+        });
+    }
+
+    #[inline(always)]
+    pub(super) fn quoted(&mut self, json: bool, f: impl FnOnce(&mut Self)) {
+        if json {
+            self.byte(b'"');
+        }
+        f(self);
+        if json {
+            self.byte(b'"');
+        }
+    }
+}
+
+/// Room for one quoted address or prefix.
+pub(super) const ADDR_ROOM: usize = NET_MAX_LEN + SLACK;
+/// Room for one number.
+pub(super) const NUM_ROOM: usize = U64_MAX_LEN;
