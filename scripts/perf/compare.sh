@@ -89,6 +89,7 @@ for v in ${variants//,/ }; do
   case $v in
     prom) run flowgate-prom "$protos" --name flowgate-prom --cmd "$(fg prom)" --count "$(count prometheus)" ;;
     json) run flowgate-json "$protos" --name flowgate-json --cmd "$(fg json)" --count "$(count stdout)" ;;
+    # records_per_message 64, lz4: docs/performance.md#kafka
     kafka) run flowgate-kafka "$protos" --name flowgate-kafka --cmd "$(fg kafka)" --count "$(count kafka)" ;;
     *) echo "unknown variant $v (prom, json, kafka)" >&2; exit 2 ;;
   esac
@@ -98,6 +99,7 @@ for p in ${peers//,/ }; do
     nfcapd|nfacctd) command -v "$p" >/dev/null && run "$p" "$(only "$protos" v5,ipfix,v9)" --peer "$p" ;;
     sfacctd) command -v sfacctd >/dev/null && run sfacctd "$(only "$protos" sflow)" --peer sfacctd ;;
     goflow2) [ -n "${GOFLOW2_BIN:-}" ] && run goflow2 "$protos" --peer goflow2 ;;
+    none) ;;
     *) echo "unknown peer $p" >&2; exit 2 ;;
   esac || echo "peer $p not installed: skipped" >&2
 done
