@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-// One HTTP GET helper for every test binary (status, body).
+// One HTTP GET helper and one free-port helper for every test binary.
 #[path = "../server_support/mod.rs"]
 mod server_support;
-pub use server_support::http_get;
+pub use server_support::{free_tcp_port, free_udp_port, http_get};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_flowgate");
 
@@ -79,22 +79,6 @@ pub fn lab_available(test: &str) -> bool {
 
 pub fn lock_lab() -> MutexGuard<'static, ()> {
     LAB_LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-pub fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub fn free_tcp_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 // ---------------------------------------------------------------- the lab
