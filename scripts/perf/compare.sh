@@ -59,7 +59,7 @@ run() { # name, protos, harness options...
   local extra=()
   [ -n "$rates" ] && extra+=(--rates "$rates")
   "$PERF_DIR/run.sh" --out "$out" --workdir "$work" --duration "$duration" --repeat "$repeat" \
-    --protos "$ps" "${extra[@]}" "$@" | tail -n +1 >&2
+    --protos "$ps" "${extra[@]}" "$@" >&2
 }
 
 cat > "$out/prom.yaml" <<YAML
