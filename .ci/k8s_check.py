@@ -34,6 +34,10 @@ RECORD_BYTES, RECORDS_PER_DATAGRAM = 900, 30
 _POOL = (ROOT / "crates/flowgate-server/src/receive/batch_pool.rs").read_text()
 FLUSH_RECORDS = int(re.search(r"pub const FLUSH_RECORDS: usize = (\d+);", _POOL).group(1))
 POOL_BATCHES = int(re.search(r"pub const KEEP: usize = (\d+);", _POOL).group(1))
+# One Prometheus sink series (key, label strings, slot, index entry),
+# rounded up; the sink keeps max_series of them, and so may each receive
+# worker's shard of it (the sink aggregates on the workers' threads).
+SERIES_BYTES = 512
 # The process itself (code, decoder tables at their caps, HTTP, enricher
 # cache of a mid-size cluster): measured well below this, kept generous.
 BASE_BYTES = 64 << 20
@@ -129,10 +133,15 @@ def memory_bound(cfg):
     if workers == 0:
         return 1 << 62  # one per core: unbounded by the config, refuse
     per_batch = (FLUSH_RECORDS - 1 + RECORDS_PER_DATAGRAM) * RECORD_BYTES
-    queues = sum(s["queue_batches"] * per_batch for s in cfg["sinks"] if s.get("enabled", True))
+    # The Prometheus sink takes records on the workers' threads: its queue stays empty.
+    queues = sum(s["queue_batches"] * per_batch for s in cfg["sinks"]
+                 if s.get("enabled", True) and s["type"] != "prometheus")
     idle = len(cfg["listeners"]) * workers * POOL_BATCHES * per_batch
     sockets = len(cfg["listeners"]) * workers * 2 * bytes_of(rx["receive_buffer"])
-    return BASE_BYTES + queues + idle + sockets
+    shards = len(cfg["listeners"]) * workers
+    series = sum((1 + shards) * s["max_series"] * SERIES_BYTES
+                 for s in cfg["sinks"] if s.get("enabled", True) and s["type"] == "prometheus")
+    return BASE_BYTES + queues + idle + sockets + series
 
 
 def check_rbac(rendered):

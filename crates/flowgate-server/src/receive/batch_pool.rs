@@ -20,6 +20,10 @@ use crate::batch::Batch;
 /// that a batch stays in the CPU cache between the worker and a sink,
 /// large enough that hand-off costs little per record.
 pub const FLUSH_RECORDS: usize = 256;
+/// The same when only inline sinks take the batch: it never leaves the
+/// worker, so it is sized to stay in the core's L1 cache between being
+/// filled, aggregated and reset (32 records of ~860 bytes).
+pub const INLINE_FLUSH_RECORDS: usize = 32;
 /// Batches a worker holds, sent or idle; beyond it the oldest idle one is
 /// freed, or the oldest sent one let go (its sinks free it).
 pub const KEEP: usize = 64;
@@ -28,9 +32,19 @@ pub const KEEP: usize = 64;
 pub struct BatchPool {
     sent: VecDeque<Arc<Batch>>,
     idle: Vec<Batch>,
+    /// Batches never leave the worker (only inline sinks).
+    local: bool,
 }
 
 impl BatchPool {
+    /// A pool whose batches only inline sinks read, on the worker's core.
+    pub fn local() -> Self {
+        BatchPool {
+            local: true,
+            ..Default::default()
+        }
+    }
+
     pub fn take(&mut self) -> Batch {
         // Sinks finish batches in the order they were sent, so the
         // released ones are at the front.
@@ -46,9 +60,11 @@ impl BatchPool {
                 }
             }
         }
-        self.idle
-            .pop()
-            .unwrap_or_else(|| Batch::with_capacity(FLUSH_RECORDS))
+        self.idle.pop().unwrap_or_else(|| {
+            let mut b = Batch::with_capacity(FLUSH_RECORDS);
+            b.flows.set_local(self.local);
+            b
+        })
     }
 
     /// A batch that was not sent (nothing decoded).

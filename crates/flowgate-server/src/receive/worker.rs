@@ -1,7 +1,8 @@
 //! One receive worker: a thread that owns one SO_REUSEPORT socket and one
 //! [`DatagramProcessor`]. It reads a batch with recvmmsg, decodes and
-//! enriches each datagram into one record batch, hands the batch to every
-//! sink queue, and counts. It never waits on a sink.
+//! enriches each datagram into one record batch, gives the batch to its
+//! own shard of every inline sink and to every sink queue, and counts. It
+//! never waits on a sink.
 
 use std::io;
 use std::net::SocketAddr;
@@ -14,9 +15,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use flowgate_decode::Exporter;
 use socket2::Socket;
 
-use super::batch_pool::{BatchPool, FLUSH_RECORDS};
+use super::batch_pool::{BatchPool, FLUSH_RECORDS, INLINE_FLUSH_RECORDS};
 use super::mmsg::RecvBatch;
-use crate::fanout::Fanout;
+use crate::fanout::{Fanout, InlineTargets};
 use crate::logging::RateLimiter;
 use crate::metrics::{LocalCounts, Metrics};
 use crate::processor::{DatagramProcessor, Outcome};
@@ -84,11 +85,21 @@ struct Loop {
     tracker: SequenceTracker,
     kernel_drops_seen: u32,
     pool: BatchPool,
+    inline: InlineTargets,
+    flush_records: usize,
 }
 
 impl Loop {
     fn new(w: Worker) -> Self {
         let slot = w.shared.templates.register();
+        let inline = w.shared.fanout.inline_shards();
+        // With no sink queue, batches never leave this core.
+        let local = !w.shared.fanout.has_queues();
+        let flush_records = if local {
+            INLINE_FLUSH_RECORDS
+        } else {
+            FLUSH_RECORDS
+        };
         Loop {
             w,
             slot,
@@ -97,7 +108,13 @@ impl Loop {
             pending: Pending::default(),
             tracker: SequenceTracker::new(MAX_STREAMS),
             kernel_drops_seen: 0,
-            pool: BatchPool::default(),
+            pool: if local {
+                BatchPool::local()
+            } else {
+                BatchPool::default()
+            },
+            inline,
+            flush_records,
         }
     }
 
@@ -204,7 +221,7 @@ impl Loop {
                 batch.flows.len() - before,
                 received_ns,
             );
-            if batch.len() >= FLUSH_RECORDS {
+            if batch.len() >= self.flush_records {
                 self.send(batch);
                 batch = self.pool.take();
             }
@@ -217,6 +234,13 @@ impl Loop {
     }
 
     fn send(&mut self, batch: crate::batch::Batch) {
+        self.inline.take(&batch);
+        if !self.w.shared.fanout.has_queues() {
+            // Only inline sinks: the batch is refilled at once, while it
+            // is still in this core's cache.
+            self.pool.give_back(batch);
+            return;
+        }
         let batch = Arc::new(batch);
         self.w.shared.fanout.send(&batch);
         self.pool.keep(batch);

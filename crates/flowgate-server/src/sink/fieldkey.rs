@@ -18,17 +18,23 @@
 
 use std::net::IpAddr;
 
-use flowgate_record::{FieldId, FlowRecord, OutputFormat, RenderOptions, Renderer, Value};
+use flowgate_record::{
+    EndpointMeta, EndpointRef, FieldId, FlowRecord, OutputFormat, RenderOptions, Renderer, Value,
+};
 
 /// Writes the canonical bytes of chosen fields of a record.
 #[derive(Debug, Clone)]
 pub struct FieldKey {
     fields: Vec<(FieldId, Renderer)>,
+    /// Per field, its direct writer if it has one (see [`direct`]).
+    direct: Vec<Option<Write>>,
 }
+
+type Write = fn(&FlowRecord, &mut Vec<u8>);
 
 impl FieldKey {
     pub fn new(fields: &[FieldId]) -> Self {
-        let fields = fields
+        let fields: Vec<(FieldId, Renderer)> = fields
             .iter()
             .map(|&id| {
                 let r = Renderer::new(RenderOptions {
@@ -39,7 +45,8 @@ impl FieldKey {
                 (id, r)
             })
             .collect();
-        FieldKey { fields }
+        let direct = fields_ids_direct(&fields);
+        FieldKey { fields, direct }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -52,8 +59,11 @@ impl FieldKey {
 
     /// Appends the canonical bytes of every key field of `rec` to `out`.
     pub fn write(&self, rec: &FlowRecord, out: &mut Vec<u8>) {
-        for (id, renderer) in &self.fields {
-            write_value(rec, *id, renderer, out);
+        for ((id, renderer), direct) in self.fields.iter().zip(&self.direct) {
+            match direct {
+                Some(w) => w(rec, out),
+                None => write_value(rec, *id, renderer, out),
+            }
         }
     }
 
@@ -66,29 +76,79 @@ impl FieldKey {
     }
 }
 
+fn fields_ids_direct(fields: &[(FieldId, Renderer)]) -> Vec<Option<Write>> {
+    fields.iter().map(|(id, _)| direct(*id)).collect()
+}
+
+/// Writers for the fields keys are usually made of (the Prometheus sink's
+/// default labels, the usual Kafka keys), reading the field itself rather
+/// than going through [`FlowRecord::value`]'s match on every record. They
+/// write exactly what [`write_value`] writes (a test holds them to it).
+fn direct(id: FieldId) -> Option<Write> {
+    use FieldId::*;
+    fn k8s(out: &mut Vec<u8>, m: &Option<EndpointRef>, f: fn(&EndpointMeta) -> &str) {
+        match m.as_deref().map(f) {
+            Some(s) if !s.is_empty() => string(out, 3, s.as_bytes()),
+            _ => out.push(0),
+        }
+    }
+    Some(match id {
+        Proto => |r, o| number(o, r.proto.into()),
+        SrcPort => |r, o| number(o, r.src_port.into()),
+        DstPort => |r, o| number(o, r.dst_port.into()),
+        InIf => |r, o| number(o, r.in_if.into()),
+        OutIf => |r, o| number(o, r.out_if.into()),
+        Etype => |r, o| number(o, r.etype.into()),
+        SrcAddr => |r, o| ip(o, r.src_addr),
+        DstAddr => |r, o| ip(o, r.dst_addr),
+        SamplerAddress => |r, o| ip(o, r.sampler_address),
+        Type => |r, o| string(o, 3, r.flow_type.as_str().as_bytes()),
+        SrcK8sNamespace => |r, o| k8s(o, &r.src_k8s, |m| &m.namespace),
+        SrcK8sName => |r, o| k8s(o, &r.src_k8s, |m| &m.name),
+        SrcK8sOwnerName => |r, o| k8s(o, &r.src_k8s, |m| &m.owner_name),
+        SrcK8sNode => |r, o| k8s(o, &r.src_k8s, |m| &m.node),
+        DstK8sNamespace => |r, o| k8s(o, &r.dst_k8s, |m| &m.namespace),
+        DstK8sName => |r, o| k8s(o, &r.dst_k8s, |m| &m.name),
+        DstK8sOwnerName => |r, o| k8s(o, &r.dst_k8s, |m| &m.owner_name),
+        DstK8sNode => |r, o| k8s(o, &r.dst_k8s, |m| &m.node),
+        SamplerK8sNode => |r, o| k8s(o, &r.sampler_k8s, |m| &m.node),
+        _ => return None,
+    })
+}
+
+fn number(out: &mut Vec<u8>, n: u64) {
+    let mut b = [1u8; 9];
+    b[1..].copy_from_slice(&n.to_be_bytes());
+    out.extend_from_slice(&b);
+}
+
+fn string(out: &mut Vec<u8>, tag: u8, s: &[u8]) {
+    out.push(tag);
+    out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+    out.extend_from_slice(s);
+}
+
+fn ip(out: &mut Vec<u8>, a: Option<IpAddr>) {
+    let Some(a) = a else {
+        out.push(0);
+        return;
+    };
+    let v6 = match a {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        IpAddr::V6(v6) => v6,
+    };
+    let mut b = [2u8; 17];
+    b[1..].copy_from_slice(&v6.octets());
+    out.extend_from_slice(&b);
+}
+
 fn write_value(rec: &FlowRecord, id: FieldId, renderer: &Renderer, out: &mut Vec<u8>) {
-    let number = |out: &mut Vec<u8>, n: u64| {
-        out.push(1);
-        out.extend_from_slice(&n.to_be_bytes());
-    };
-    let string = |out: &mut Vec<u8>, tag: u8, s: &[u8]| {
-        out.push(tag);
-        out.extend_from_slice(&(s.len() as u32).to_be_bytes());
-        out.extend_from_slice(s);
-    };
     match rec.value(id) {
-        None | Some(Value::Ip(None)) => out.push(0),
+        None => out.push(0),
         Some(Value::U64(n)) | Some(Value::Mac(n)) => number(out, n),
         Some(Value::Proto(p)) => number(out, p.into()),
         Some(Value::Etype(e)) => number(out, e.into()),
-        Some(Value::Ip(Some(a))) => {
-            out.push(2);
-            let v6 = match a {
-                IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-                IpAddr::V6(v6) => v6,
-            };
-            out.extend_from_slice(&v6.octets());
-        }
+        Some(Value::Ip(a)) => ip(out, a),
         Some(Value::Str(s)) => string(out, 3, s.as_bytes()),
         Some(Value::Type(t)) => string(out, 3, t.as_str().as_bytes()),
         Some(_) => {
@@ -152,5 +212,54 @@ mod tests {
         out.clear();
         net.write(&rec, &mut out);
         assert_eq!(out, b"\x04\x00\x00\x00\x14src_net=10.0.0.0/24\n");
+    }
+
+    #[test]
+    fn direct_writers_write_what_the_generic_path_writes() {
+        use std::sync::Arc;
+        let meta = |ns: &str, owner: &str| {
+            Some(Arc::new(EndpointMeta {
+                namespace: ns.into(),
+                name: "web-1".into(),
+                owner_name: owner.into(),
+                node: "node-a".into(),
+                ..Default::default()
+            }))
+        };
+        let mut records = vec![FlowRecord::default()];
+        let mut full = FlowRecord {
+            src_addr: Some("10.0.0.1".parse().unwrap()),
+            dst_addr: Some("2001:db8::7".parse().unwrap()),
+            sampler_address: Some("192.0.2.1".parse().unwrap()),
+            proto: 17,
+            src_port: 53,
+            dst_port: 40000,
+            in_if: 3,
+            out_if: u32::MAX,
+            etype: 0x86dd,
+            flow_type: flowgate_record::FlowType::Ipfix,
+            src_k8s: meta("shop", "web"),
+            dst_k8s: meta("", ""),
+            sampler_k8s: meta("x", "y"),
+            ..Default::default()
+        };
+        records.push(full.clone());
+        full.src_k8s = None;
+        full.dst_k8s = meta("db", "pg");
+        full.flow_type = flowgate_record::FlowType::Sflow5;
+        records.push(full);
+        let mut checked = 0;
+        for &id in FieldId::ALL {
+            let Some(w) = direct(id) else { continue };
+            checked += 1;
+            let generic = FieldKey::new(&[id]);
+            for rec in &records {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                w(rec, &mut a);
+                write_value(rec, id, &generic.fields[0].1, &mut b);
+                assert_eq!(a, b, "{} of {rec:?}", id.name());
+            }
+        }
+        assert_eq!(checked, 19, "every direct writer was compared");
     }
 }

@@ -118,6 +118,28 @@ pub trait Sink: Send {
     fn close(&mut self, _timeout: Duration) -> Result<u64, SinkError> {
         self.flush()
     }
+
+    /// A sink whose per-record work is cheap and cannot block (Prometheus
+    /// aggregation) may take records on the receive workers' own threads,
+    /// one shard per worker, instead of through its queue: the records
+    /// then never cross to another core. Its runner still calls `flush`,
+    /// `reload` and `close` on its timer.
+    fn inline(&self) -> Option<Arc<dyn InlineShards>> {
+        None
+    }
+}
+
+/// Makes the per-worker parts of an inline sink (see [`Sink::inline`]).
+pub trait InlineShards: Send + Sync {
+    fn shard(&self) -> Box<dyn InlineSink>;
+}
+
+/// One receive worker's part of an inline sink. It must not block on
+/// anything but its own shard's lock.
+pub trait InlineSink: Send {
+    /// Takes one batch, and returns how many records it took: all of its
+    /// flows, plus its counter samples if the sink takes them.
+    fn take(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> u64;
 }
 
 /// What [`Sink::settle`] learnt: records delivered, and records lost by reason.

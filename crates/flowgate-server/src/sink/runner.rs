@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use flowgate_config::Config;
 
-use super::{Health, Settled, Sink, SinkError};
+use super::{Health, InlineShards, Settled, Sink, SinkError};
 use crate::batch::Batch;
 use crate::logging::RateLimiter;
 use crate::metrics::Metrics;
@@ -43,6 +43,9 @@ impl SinkControl {
 pub struct SinkHandle {
     pub name: String,
     pub queue: QueueSender<Arc<Batch>>,
+    /// Set for a sink the workers feed on their own threads; its queue
+    /// then stays empty.
+    pub inline: Option<Arc<dyn InlineShards>>,
     pub control: Arc<SinkControl>,
     finished: mpsc::Receiver<()>,
     thread: Option<JoinHandle<()>>,
@@ -81,6 +84,7 @@ pub fn spawn(
     limiter: Arc<RateLimiter>,
 ) -> std::io::Result<SinkHandle> {
     let name = sink.name().to_owned();
+    let inline = sink.inline();
     let (tx, rx) = queue::bounded(spec.queue_batches);
     metrics.register_queue(&name, tx.depth_gauge(), spec.queue_batches);
     let control = Arc::new(SinkControl {
@@ -105,6 +109,7 @@ pub fn spawn(
     Ok(SinkHandle {
         name,
         queue: tx,
+        inline,
         control,
         finished: done_rx,
         thread: Some(thread),

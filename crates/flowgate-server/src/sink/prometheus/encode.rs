@@ -58,12 +58,13 @@ fn one(v: u64) -> std::iter::Once<(Vec<(&'static str, String)>, u64)> {
 
 impl MetricSource for Shared {
     fn encode(&self, enc: &mut DescriptorEncoder) -> fmt::Result {
-        let agg = self.agg.lock().unwrap();
+        let mut agg = self.agg.lock().unwrap();
+        self.fold(&mut agg);
         let p = &self.prefix;
         let t = &agg.flows;
         let overflow: Vec<(&str, &str)> = self.labels.iter().map(|l| (*l, "overflow")).collect();
         let rows = |pick: fn(&super::table::Totals) -> u64| {
-            let folded = (t.folded_records > 0).then(|| (overflow.clone(), pick(&t.overflow)));
+            let folded = (t.overflow.records > 0).then(|| (overflow.clone(), pick(&t.overflow)));
             t.series()
                 .map(move |s| {
                     let labels = self
@@ -100,7 +101,7 @@ impl MetricSource for Shared {
             &format!("{p}_flow_series_overflow_records"),
             "Records added to the overflow series (every label \"overflow\") because max_series was reached",
             MetricType::Counter,
-            one(t.folded_records),
+            one(t.overflow.records),
         )?;
         family(
             enc,

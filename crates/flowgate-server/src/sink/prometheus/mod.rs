@@ -1,7 +1,14 @@
 //! Flow-derived counters on the server's own /metrics: bytes and packets
-//! per configured label set, and sFlow interface counters. Records are
-//! aggregated on the sink's thread into bounded tables ([`table`],
-//! [`interfaces`]) that the scrape reads under a lock taken once per batch.
+//! per configured label set, and sFlow interface counters, in bounded
+//! tables ([`table`], [`interfaces`]).
+//!
+//! The sink is inline (`Sink::inline`): each receive worker aggregates its
+//! flow records into a shard of its own on its own thread, under a lock
+//! only the scrape and the flush timer also take, so records never cross
+//! cores or queues. Before every scrape and flush the shards' new counts
+//! are folded into the sink's table, which alone keeps the totals (so a
+//! series stays monotonic whichever worker saw it) and expires series.
+//! Counter samples are rare and go to the sink's table directly.
 //!
 //! Scaling: when `scale_by_sampling_rate` is on and a record's
 //! `sampling_rate` is above 1 (sFlow; NetFlow v5/v9 and IPFIX that announce
@@ -13,6 +20,7 @@ mod encode;
 mod interfaces;
 mod table;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -22,7 +30,7 @@ use flowgate_record::{
 };
 
 use super::fieldkey::FieldKey;
-use super::{Health, Sink, SinkError};
+use super::{Health, InlineShards, InlineSink, Sink, SinkError};
 use crate::metrics::Metrics;
 use interfaces::InterfaceTable;
 use table::FlowTable;
@@ -69,6 +77,14 @@ impl FlowAggregator {
             interfaces: cfg
                 .interfaces
                 .then(|| InterfaceTable::new(cfg.max_interfaces)),
+        }
+    }
+
+    /// A receive worker's shard: flows only.
+    fn shard(cfg: &PrometheusSinkConfig) -> Self {
+        FlowAggregator {
+            interfaces: None,
+            ..FlowAggregator::new(cfg)
         }
     }
 
@@ -146,6 +162,27 @@ pub(crate) struct Shared {
     prefix: String,
     labels: Vec<&'static str>,
     agg: Mutex<FlowAggregator>,
+    /// The receive workers' shards, folded into `agg` before it is read.
+    shards: Mutex<Vec<Arc<Mutex<FlowAggregator>>>>,
+    cfg: PrometheusSinkConfig,
+    start: Instant,
+    /// Seconds added to the clock (tests stand in for waiting).
+    skew: AtomicU64,
+}
+
+impl Shared {
+    /// Seconds since the sink started: the tables' clock.
+    fn now(&self) -> u64 {
+        self.start.elapsed().as_secs() + self.skew.load(Ordering::Relaxed)
+    }
+
+    /// Moves the shards' new counts into `agg` (which the caller locked:
+    /// always `agg` first, then a shard, never the other way round).
+    fn fold(&self, agg: &mut FlowAggregator) {
+        for shard in self.shards.lock().unwrap().iter() {
+            shard.lock().unwrap().flows.fold_into(&mut agg.flows);
+        }
+    }
 }
 
 pub struct PrometheusSink {
@@ -153,7 +190,6 @@ pub struct PrometheusSink {
     shared: Arc<Shared>,
     ttl: u64,
     interfaces: bool,
-    start: Instant,
 }
 
 impl PrometheusSink {
@@ -163,6 +199,10 @@ impl PrometheusSink {
             prefix: cfg.metric_prefix.clone(),
             labels: agg.label_names(),
             agg: Mutex::new(agg),
+            shards: Mutex::new(Vec::new()),
+            cfg: cfg.clone(),
+            start: Instant::now(),
+            skew: AtomicU64::new(0),
         });
         metrics.sink_series.source(shared.clone());
         PrometheusSink {
@@ -170,12 +210,7 @@ impl PrometheusSink {
             shared,
             ttl: cfg.series_ttl.get().as_secs(),
             interfaces: cfg.interfaces,
-            start: Instant::now(),
         }
-    }
-
-    fn now(&self) -> u64 {
-        self.start.elapsed().as_secs()
     }
 }
 
@@ -185,7 +220,7 @@ impl Sink for PrometheusSink {
     }
 
     fn send(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> Result<u64, SinkError> {
-        let now = self.now();
+        let now = self.shared.now();
         let mut agg = self.shared.agg.lock().unwrap();
         agg.add_flows(flows, now);
         agg.add_counters(counters, now);
@@ -194,8 +229,15 @@ impl Sink for PrometheusSink {
     }
 
     fn flush(&mut self) -> Result<u64, SinkError> {
-        let now = self.now();
-        self.shared.agg.lock().unwrap().expire(now, self.ttl);
+        let now = self.shared.now();
+        let mut agg = self.shared.agg.lock().unwrap();
+        self.shared.fold(&mut agg);
+        agg.expire(now, self.ttl);
+        // Folded just now, so what a shard drops here is counted already;
+        // it only gives up the key (bounded memory for label sets that went away).
+        for shard in self.shared.shards.lock().unwrap().iter() {
+            shard.lock().unwrap().flows.expire(now, self.ttl);
+        }
         Ok(0)
     }
 
@@ -205,6 +247,45 @@ impl Sink for PrometheusSink {
 
     fn health(&self) -> Health {
         Health::Ok
+    }
+
+    fn inline(&self) -> Option<Arc<dyn InlineShards>> {
+        Some(Arc::new(Shards(self.shared.clone())))
+    }
+}
+
+struct Shards(Arc<Shared>);
+
+impl InlineShards for Shards {
+    fn shard(&self) -> Box<dyn InlineSink> {
+        let shard = Arc::new(Mutex::new(FlowAggregator::shard(&self.0.cfg)));
+        self.0.shards.lock().unwrap().push(shard.clone());
+        Box::new(WorkerShard {
+            shard,
+            shared: self.0.clone(),
+        })
+    }
+}
+
+/// One receive worker's part of the sink.
+struct WorkerShard {
+    shard: Arc<Mutex<FlowAggregator>>,
+    shared: Arc<Shared>,
+}
+
+impl InlineSink for WorkerShard {
+    fn take(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> u64 {
+        let now = self.shared.now();
+        if !flows.is_empty() {
+            self.shard.lock().unwrap().add_flows(flows, now);
+        }
+        let mut taken = flows.len();
+        if self.shared.cfg.interfaces && !counters.is_empty() {
+            // The shard's lock is released: `agg` is never taken after it.
+            self.shared.agg.lock().unwrap().add_counters(counters, now);
+            taken += counters.len();
+        }
+        taken as u64
     }
 }
 

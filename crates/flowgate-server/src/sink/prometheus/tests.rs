@@ -127,7 +127,9 @@ fn idle_series_expire() {
     s.flush().unwrap();
     assert_eq!(sample(&scrape(&metrics), "flowgate_flow_series"), Some(1));
     // As if 10 s passed.
-    s.start -= std::time::Duration::from_secs(10);
+    s.shared
+        .skew
+        .fetch_add(10, std::sync::atomic::Ordering::Relaxed);
     s.flush().unwrap();
     let text = scrape(&metrics);
     assert_eq!(sample(&text, "flowgate_flow_series"), Some(0));
@@ -194,4 +196,67 @@ fn sflow_counter_samples_become_interface_counters() {
     let s2 = PrometheusSink::new("q", &off, &metrics);
     assert!(!s2.takes_counters());
     assert!(!scrape(&metrics).contains("other_interface"));
+}
+
+#[test]
+fn worker_shards_add_up_stay_monotonic_and_expire() {
+    let metrics = Metrics::new(10);
+    let mut c = cfg(&["proto"]);
+    c.series_ttl = flowgate_config::HumanDuration::secs(10);
+    let mut s = PrometheusSink::new("p", &c, &metrics);
+    let shards = s.inline().expect("the Prometheus sink is inline");
+    let (mut a, mut b) = (shards.shard(), shards.shard());
+    let batch = |proto: u8, bytes: u64, n: usize| {
+        let mut batch = RecordBatch::new();
+        for _ in 0..n {
+            let r = batch.push();
+            r.proto = proto;
+            r.bytes = bytes;
+            r.packets = 1;
+        }
+        batch
+    };
+    let tcp = "flowgate_flow_bytes_total{proto=\"TCP\"}";
+    let udp = "flowgate_flow_bytes_total{proto=\"UDP\"}";
+    assert_eq!(a.take(&batch(6, 100, 3), &[]), 3);
+    assert_eq!(b.take(&batch(6, 10, 2), &[]), 2);
+    assert_eq!(b.take(&batch(17, 1, 1), &[]), 1);
+    let text = scrape(&metrics);
+    assert_eq!(
+        sample(&text, tcp),
+        Some(320),
+        "both workers' records in one series"
+    );
+    assert_eq!(sample(&text, udp), Some(1));
+    assert_eq!(sample(&text, "flowgate_flow_series"), Some(2));
+    // Scraped again with nothing new: nothing counted twice.
+    assert_eq!(sample(&scrape(&metrics), tcp), Some(320));
+    // Worker b goes quiet for the ttl, a keeps TCP alive: b's shard lets
+    // its keys go, the totals it added stay.
+    s.shared
+        .skew
+        .fetch_add(6, std::sync::atomic::Ordering::Relaxed);
+    a.take(&batch(6, 100, 1), &[]);
+    s.shared
+        .skew
+        .fetch_add(6, std::sync::atomic::Ordering::Relaxed);
+    s.flush().unwrap();
+    let text = scrape(&metrics);
+    assert_eq!(sample(&text, tcp), Some(420));
+    assert_eq!(sample(&text, udp), None, "UDP idle for 12 s: expired");
+    assert_eq!(sample(&text, "flowgate_flow_series_expired_total"), Some(1));
+    b.take(&batch(6, 1, 1), &[]);
+    assert_eq!(sample(&scrape(&metrics), tcp), Some(421));
+    // Counter samples go to the sink's own table, from any worker.
+    let c = CounterRecord {
+        sampler_address: Some("192.0.2.7".parse().unwrap()),
+        generic_interface: Some(GenericInterface {
+            if_index: 3,
+            if_in_octets: 77,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    assert_eq!(a.take(&RecordBatch::new(), &[c]), 1);
+    assert_eq!(sample(&scrape(&metrics), "flowgate_interfaces"), Some(1));
 }
