@@ -130,19 +130,30 @@ pub fn flow_type_number(t: FlowType) -> u64 {
     }
 }
 
-/// Writes length-delimited messages; keeps its scratch buffer between records.
+/// Writes length-delimited messages.
 #[derive(Debug, Default)]
-pub struct ProtoEncoder {
-    body: Vec<u8>,
-}
+pub struct ProtoEncoder;
 
 impl ProtoEncoder {
     /// Appends the varint length and the FlowMessage of `rec` to `out`.
+    ///
+    /// The message is written in place after a one-byte length, which is
+    /// what most records need (under 128 bytes); a longer one is moved up
+    /// by the extra length bytes, rather than every record being written
+    /// to a scratch buffer and copied.
     pub fn encode_delimited(&mut self, rec: &FlowRecord, out: &mut Vec<u8>) {
-        self.body.clear();
-        encode(rec, &mut self.body);
-        varint(out, self.body.len() as u64);
-        out.extend_from_slice(&self.body);
+        let at = out.len();
+        out.push(0);
+        encode(rec, out);
+        let len = out.len() - at - 1;
+        let width = vlen(len as u64);
+        if width > 1 {
+            out.resize(out.len() + width - 1, 0);
+            out.copy_within(at + 1..at + 1 + len, at + width);
+        }
+        let mut prefix = [0u8; 10];
+        let n = put_varint(&mut prefix, 0, len as u64);
+        out[at..at + n].copy_from_slice(&prefix[..n]);
     }
 }
 
@@ -290,12 +301,33 @@ fn endpoint(b: &mut Vec<u8>, base: u32, m: &EndpointMeta) {
     }
 }
 
-fn varint(b: &mut Vec<u8>, mut v: u64) {
+fn varint(b: &mut Vec<u8>, v: u64) {
+    let mut buf = [0u8; 10];
+    let n = put_varint(&mut buf, 0, v);
+    b.extend_from_slice(&buf[..n]);
+}
+
+/// Writes `v` as a varint into `buf` at `at`; returns the end. Fields are
+/// built in a small array and appended once, not pushed byte by byte
+/// (each push checks the vector's capacity).
+#[inline(always)]
+fn put_varint<const N: usize>(buf: &mut [u8; N], mut at: usize, mut v: u64) -> usize {
     while v >= 0x80 {
-        b.push(v as u8 | 0x80);
+        buf[at] = v as u8 | 0x80;
         v >>= 7;
+        at += 1;
     }
-    b.push(v as u8);
+    buf[at] = v as u8;
+    at + 1
+}
+
+/// Tag and varint value of one field, appended at once.
+#[inline(always)]
+fn key_varint(b: &mut Vec<u8>, field: u32, wire: u8, v: u64) {
+    let mut buf = [0u8; 16];
+    let n = put_varint(&mut buf, 0, (u64::from(field) << 3) | u64::from(wire));
+    let n = put_varint(&mut buf, n, v);
+    b.extend_from_slice(&buf[..n]);
 }
 
 /// Bytes of `v` as a varint.
@@ -317,25 +349,23 @@ fn key(b: &mut Vec<u8>, field: u32, wire: u8) {
 }
 
 /// A proto3 scalar without presence: left out when 0, as every encoder does.
+#[inline(always)]
 fn uint(b: &mut Vec<u8>, field: u32, v: u64) {
     if v != 0 {
-        key(b, field, 0);
-        varint(b, v);
+        key_varint(b, field, 0, v);
     }
 }
 
 /// A proto3 `optional` scalar: written whenever present, 0 included.
 fn opt<T: Into<u64>>(b: &mut Vec<u8>, field: u32, v: Option<T>) {
     if let Some(v) = v {
-        key(b, field, 0);
-        varint(b, v.into());
+        key_varint(b, field, 0, v.into());
     }
 }
 
 fn bytes(b: &mut Vec<u8>, field: u32, v: &[u8]) {
     if !v.is_empty() {
-        key(b, field, 2);
-        varint(b, v.len() as u64);
+        key_varint(b, field, 2, v.len() as u64);
         b.extend_from_slice(v);
     }
 }

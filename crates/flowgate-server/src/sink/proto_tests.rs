@@ -314,3 +314,26 @@ fn the_published_proto_declares_every_number_and_every_field_has_one() {
     numbers.dedup();
     assert_eq!(numbers.len(), FIELD_NUMBERS.len(), "numbers are unique");
 }
+
+#[test]
+fn length_prefixes_of_every_width_frame_their_message() {
+    // Bodies just under and over the one- and two-byte length varints.
+    let sizes = [
+        0, 1, 120, 123, 124, 125, 126, 130, 16_370, 16_379, 16_380, 16_390,
+    ];
+    let mut out = Vec::new();
+    let mut enc = ProtoEncoder::default();
+    for &n in &sizes {
+        let r = FlowRecord {
+            in_if_name: "x".repeat(n),
+            ..Default::default()
+        };
+        enc.encode_delimited(&r, &mut out);
+    }
+    let mut buf = &out[..];
+    for &n in &sizes {
+        let m = FlowMessage::decode_length_delimited(&mut buf).unwrap();
+        assert_eq!(m.in_if_name.len(), n);
+    }
+    assert!(buf.is_empty(), "every message framed exactly");
+}
