@@ -44,7 +44,7 @@ fn serialise(c: &mut Criterion) {
         ("sflow", records(None, wire::sflow_datagram(6))),
     ];
     let renderer = Renderer::new(Default::default());
-    let mut proto = ProtoEncoder::default();
+    let mut proto = ProtoEncoder;
     let mut out = Vec::with_capacity(64 * 1024);
     let mut group = c.benchmark_group("serialise");
     for (name, batch) in &kinds {

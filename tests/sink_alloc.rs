@@ -108,7 +108,7 @@ fn protobuf_encoding_and_key_hashing_allocate_nothing_per_record() {
         ]
         .map(|n| FieldId::from_name(n).unwrap()),
     );
-    let mut enc = ProtoEncoder::default();
+    let mut enc = ProtoEncoder;
     let (mut out, mut scratch) = (Vec::new(), Vec::new());
     let mut run = || {
         for rec in &batch {

@@ -139,7 +139,7 @@ fn ip_bytes(a: Option<std::net::IpAddr>) -> Vec<u8> {
 fn prost_decodes_every_field_as_written() {
     let r = full_record();
     let mut out = Vec::new();
-    let mut enc = ProtoEncoder::default();
+    let mut enc = ProtoEncoder;
     enc.encode_delimited(&r, &mut out);
     enc.encode_delimited(&FlowRecord::default(), &mut out);
     let mut buf = &out[..];
@@ -322,7 +322,7 @@ fn length_prefixes_of_every_width_frame_their_message() {
         0, 1, 120, 123, 124, 125, 126, 130, 16_370, 16_379, 16_380, 16_390,
     ];
     let mut out = Vec::new();
-    let mut enc = ProtoEncoder::default();
+    let mut enc = ProtoEncoder;
     for &n in &sizes {
         let r = FlowRecord {
             in_if_name: "x".repeat(n),

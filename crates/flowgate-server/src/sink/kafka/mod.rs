@@ -115,7 +115,7 @@ impl KafkaSink {
                 fields: None,
                 names: false,
             })),
-            KafkaFormat::Protobuf => Encoder::Protobuf(ProtoEncoder::default()),
+            KafkaFormat::Protobuf => Encoder::Protobuf(ProtoEncoder),
         };
         let key: Vec<FieldId> = cfg
             .key_fields
