@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use flowgate_record::ExtraField;
 
+use super::apply::pushes_extra;
 use super::fields::{data_target, fit, options_target, Present, Target, Walk};
 use super::store::Proto;
 
@@ -72,14 +73,16 @@ pub(crate) mod post {
 
 /// A run of fixed-length fields, then possibly one variable-length field.
 /// Within it every offset is known, and so are the extras: their entries
-/// are built once (starts relative to the segment's first extra) and their
-/// values copied in runs of adjacent fields.
+/// are built once and their values copied in runs of adjacent fields.
 #[derive(Debug, Clone)]
 pub(crate) struct Segment {
     pub len: u32,
     /// Fields that fill the record (skipped fields and extras left out).
     pub ops: Range<usize>,
     pub extras: Range<usize>,
+    /// Bytes of the plan's extras in the segments before this one: the
+    /// starts in `Plan::extras` count them, the record may hold more.
+    pub extra_base: u32,
     /// `(offset, len)` in the segment, into `Plan::extra_runs`.
     pub runs: Range<usize>,
     pub var: Option<Op>,
@@ -89,8 +92,13 @@ pub(crate) struct Segment {
 pub(crate) struct Plan {
     pub segments: Vec<Segment>,
     pub ops: Vec<Op>,
+    /// Starts count from the record's first extra, as if no field but
+    /// these pushed one.
     pub extras: Vec<ExtraField>,
     pub extra_runs: Vec<(u32, u32)>,
+    /// No field of the plan pushes an extra of its own, so the starts above
+    /// are the record's: all entries go in at once, before any field.
+    pub extras_up_front: bool,
     /// Shortest possible record (a variable-length field counts one byte);
     /// the exact length when there is a single segment without a
     /// variable-length field. Trailing bytes shorter than this are padding.
@@ -154,18 +162,20 @@ pub(crate) fn compile(proto: Proto, kind: Kind, fields: &[FieldSpec]) -> Plan {
         ops: Vec::with_capacity(fields.len()),
         extras: Vec::new(),
         extra_runs: Vec::new(),
+        extras_up_front: true,
         min_len: 0,
         post: 0,
     };
-    let open = |p: &Plan| Segment {
+    let mut extra_len = 0u32;
+    let open = |p: &Plan, extra_base: u32| Segment {
         len: 0,
         ops: p.ops.len()..p.ops.len(),
         extras: p.extras.len()..p.extras.len(),
+        extra_base,
         runs: p.extra_runs.len()..p.extra_runs.len(),
         var: None,
     };
-    let mut seg = open(&plan);
-    let mut extra_len = 0u32;
+    let mut seg = open(&plan, 0);
     for (f, target) in fields.iter().zip(field_targets(proto, kind, fields)) {
         plan.post |= match target {
             Target::StartUptime | Target::EndUptime | Target::InitTime => post::UPTIME,
@@ -185,9 +195,9 @@ pub(crate) fn compile(proto: Proto, kind: Kind, fields: &[FieldSpec]) -> Plan {
             seg.ops.end = plan.ops.len();
             seg.extras.end = plan.extras.len();
             seg.runs.end = plan.extra_runs.len();
+            plan.extras_up_front &= !pushes_extra(target);
             plan.segments.push(seg);
-            seg = open(&plan);
-            extra_len = 0;
+            seg = open(&plan, extra_len);
             continue;
         }
         let len = f.len as u32;
@@ -207,6 +217,7 @@ pub(crate) fn compile(proto: Proto, kind: Kind, fields: &[FieldSpec]) -> Plan {
             }
         }
         if !matches!(target, Target::Skip | Target::Extra) {
+            plan.extras_up_front &= !pushes_extra(target);
             plan.ops.push(op);
         }
         seg.len += len;
@@ -339,5 +350,29 @@ mod tests {
             [(4, 4), (4, 4)],
             "offsets within their segments"
         );
+        assert!(plan.extras_up_front, "interface strings push no extra");
+        let starts: Vec<_> = plan.extras.iter().map(|x| x.start).collect();
+        assert_eq!(starts, [0, 4], "counted from the record's first extra");
+        assert_eq!(plan.segments[2].extra_base, 4);
+    }
+
+    #[test]
+    fn fields_that_push_extras_keep_them_in_wire_order() {
+        // a third 82 is an extra of variable length; 892 may be longer than 8
+        for var in [
+            f(82, VARLEN),
+            FieldSpec {
+                pen: 6876,
+                id: 892,
+                len: VARLEN,
+            },
+        ] {
+            let plan = compile(
+                Proto::Ipfix,
+                Kind::Data,
+                &[f(82, 4), f(82, 4), var, f(43, 2)],
+            );
+            assert!(!plan.extras_up_front, "{var:?}");
+        }
     }
 }

@@ -28,6 +28,19 @@ fn varlen(b: &[u8]) -> Option<(&[u8], usize)> {
     Some((b.get(head..head + len)?, head + len))
 }
 
+/// Appends a run of extras' bytes. Most runs are one field of a common
+/// width: copied inline, not through a `memcpy` call each.
+#[inline(always)]
+fn copy_run(data: &mut Vec<u8>, run: &[u8]) {
+    match *run {
+        [a] => data.push(a),
+        [a, b] => data.extend_from_slice(&[a, b]),
+        [a, b, c, d] => data.extend_from_slice(&[a, b, c, d]),
+        [a, b, c, d, e, f, g, h] => data.extend_from_slice(&[a, b, c, d, e, f, g, h]),
+        _ => data.extend_from_slice(run),
+    }
+}
+
 /// Fills `r` from the record at the start of `rec`. Returns the record's
 /// length, or `None` if a variable-length field runs past `rec`.
 #[inline(always)]
@@ -38,24 +51,28 @@ fn fill(
     ctx: &SetCtx,
     s: &mut Scratch,
 ) -> Option<usize> {
+    if plan.extras_up_front {
+        // One copy of the whole record's entries instead of one per segment.
+        r.extras.extend_from_slice(&plan.extras);
+    }
     let mut pos = 0;
     for seg in &plan.segments {
         let fixed = rec.get(pos..pos + seg.len as usize)?;
-        if !seg.extras.is_empty() {
+        if !plan.extras_up_front && !seg.extras.is_empty() {
             let extras = &plan.extras[seg.extras.clone()];
-            let base = r.extra_data.len() as u32;
-            if base == 0 {
+            // Extras pushed by the fields before this segment move its starts.
+            let shift = r.extra_data.len() as u32 - seg.extra_base;
+            if shift == 0 {
                 r.extras.extend_from_slice(extras);
             } else {
                 r.extras.extend(extras.iter().map(|x| ExtraField {
-                    start: x.start + base,
+                    start: x.start + shift,
                     ..*x
                 }));
             }
-            for &(at, len) in &plan.extra_runs[seg.runs.clone()] {
-                r.extra_data
-                    .extend_from_slice(&fixed[at as usize..(at + len) as usize]);
-            }
+        }
+        for &(at, len) in &plan.extra_runs[seg.runs.clone()] {
+            copy_run(&mut r.extra_data, &fixed[at as usize..(at + len) as usize]);
         }
         for op in &plan.ops[seg.ops.clone()] {
             let at = op.off as usize;

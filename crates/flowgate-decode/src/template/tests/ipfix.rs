@@ -273,6 +273,52 @@ fn enterprise_and_reverse_elements() {
     assert_eq!(extra(r, 10704, 7), Some(&b"app"[..]));
 }
 
+/// A variable-length extra moves the extras of the fields after it: each
+/// record's entries point at its own bytes, whatever length came before.
+#[test]
+fn extras_after_a_variable_length_extra() {
+    let mut h = Harness::new();
+    let tpl = [
+        f(195, 1),
+        e(10704, 7, VAR),
+        f(8, 4),
+        f(86, 8),
+        f(196, 1),
+        f(82, VAR),
+        f(135, 4),
+    ];
+    let rec = |app: &[u8], n: u8| {
+        Rec::new()
+            .u8(n)
+            .var(app)
+            .ip("10.0.0.1")
+            .u64(1000 + n as u64)
+            .u8(n + 1)
+            .var(b"veth1")
+            .u32(7 + n as u32)
+    };
+    let msg = Msg::ipfix(0)
+        .template(256, &tpl)
+        .data(256, &[rec(b"app", 1), rec(b"", 2), rec(&[9; 300], 3)]);
+    let rep = h.feed(&msg);
+    assert_eq!(rep.records, 3);
+    assert!(rep.issues.is_empty(), "{:?}", rep.issues);
+    for (r, (app, n)) in h
+        .records()
+        .iter()
+        .zip([(&b"app"[..], 1u8), (b"", 2), (&[9; 300], 3)])
+    {
+        assert_eq!(extra(r, 0, 195), Some(&[n][..]));
+        assert_eq!(extra(r, 10704, 7), Some(app));
+        assert_eq!(extra(r, 0, 86), Some(&(1000 + n as u64).to_be_bytes()[..]));
+        assert_eq!(extra(r, 0, 196), Some(&[n + 1][..]));
+        assert_eq!(extra(r, 0, 135), Some(&(7 + n as u32).to_be_bytes()[..]));
+        let ids: Vec<u16> = r.extras.iter().map(|x| x.id).collect();
+        assert_eq!(ids, [195, 7, 86, 196, 135], "wire order");
+        assert_eq!(r.in_if_name, "veth1");
+    }
+}
+
 #[test]
 fn variable_lengths_padding_and_overruns() {
     let mut h = Harness::new();
