@@ -9,6 +9,7 @@
 #   scripts/perf/compare.sh --variants prom --peers nfcapd --protos v5
 #   GOFLOW2_BIN=/path/to/goflow2 scripts/perf/compare.sh --peers goflow2
 #   KAFKA_BROKERS=127.0.0.1:9092 scripts/perf/compare.sh --variants kafka --protos v5
+#   scripts/perf/compare.sh --ports 8 --workers 2 # eight exporters (source ports), for everyone
 #
 # Environment: PERF_DIR (the harness; default ../shared/perf), PERF_BUILD
 # (its build outputs; default target/perf/build), FLOWGATE_BIN (default
@@ -22,7 +23,7 @@ export PERF_BUILD=${PERF_BUILD:-$ROOT/target/perf/build}
 FLOWGATE_BIN=${FLOWGATE_BIN:-$ROOT/target/release/flowgate}
 
 variants="prom,json" peers="nfcapd,nfacctd,sfacctd" protos="v5,ipfix,sflow"
-duration=10 rates="" workers=1 out="" repeat=1
+duration=10 rates="" workers=1 out="" repeat=1 ports=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --variants) variants=$2; shift 2 ;;
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --rates) rates=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
+    --ports) ports=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --quick) duration=5; shift ;;
@@ -58,10 +60,19 @@ run() { # name, protos, harness options...
   echo "== $name: $ps" >&2
   local extra=()
   [ -n "$rates" ] && extra+=(--rates "$rates")
+  [ "$ports" -gt 1 ] && extra+=(--bin "$out/bin")
   "$PERF_DIR/run.sh" --out "$out" --workdir "$work" --duration "$duration" --repeat "$repeat" \
     --protos "$ps" "${extra[@]}" "$@" >&2
 }
 
+if [ "$ports" -gt 1 ]; then
+  # The same sender for every collector, from $ports source ports (as many
+  # exporters), so that SO_REUSEPORT workers can share the load.
+  mkdir -p "$out/bin"
+  printf '#!/bin/sh\nexec "%s/blaster" "$@" -P %s\n' "$PERF_BUILD" "$ports" > "$out/bin/blaster"
+  chmod +x "$out/bin/blaster"
+  ln -sf "$PERF_BUILD/udpsink" "$out/bin/udpsink"
+fi
 cat > "$out/prom.yaml" <<YAML
 state: {dir: null}
 log: {level: warn}

@@ -5,17 +5,18 @@
 # load (one exporter address+port always lands on one worker, which keeps
 # its templates in one place). docs/performance.md#scaling.
 #
-#   scripts/perf/scaling.sh [--workers 1,2] [--protos v5,ipfix,sflow] [--quick]
+#   scripts/perf/scaling.sh [--workers 1,2] [--protos v5,ipfix,sflow] [--quick] [--rates R1,R2,...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 PERF_DIR=${PERF_DIR:-$ROOT/../shared/perf}
 export PERF_BUILD=${PERF_BUILD:-$ROOT/target/perf/build}
 FLOWGATE_BIN=${FLOWGATE_BIN:-$ROOT/target/release/flowgate}
-workers=1,2 protos=v5,ipfix,sflow duration=10 ports=8
+workers=1,2 protos=v5,ipfix,sflow duration=10 ports=8 rates=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --workers) workers=$2; shift 2 ;;
+    --rates) rates=$2; shift 2 ;;
     --protos) protos=$2; shift 2 ;;
     --ports) ports=$2; shift 2 ;;
     --quick) duration=5; shift ;;
@@ -35,7 +36,7 @@ chmod +x "$out/bin/blaster"
 printf 'state: {dir: null}\nlog: {level: warn}\nsinks: [{type: prometheus}]\n' > "$out/prom.yaml"
 for w in ${workers//,/ }; do
   setsid -w python3 "$PERF_DIR/perfrun.py" --bin "$out/bin" --packets "$PERF_BUILD/packets" --out "$out" \
-    --duration "$duration" --protos "$protos" --name "flowgate-w$w" \
+    --duration "$duration" --protos "$protos" --name "flowgate-w$w" ${rates:+--rates "$rates"} \
     --cmd "$FLOWGATE_BIN run -c $out/prom.yaml --listen {scheme}://127.0.0.1:{port} --http 127.0.0.1:{mport} --workers $w --receive-buffer 8MiB" \
     --count 'prom:http://127.0.0.1:{mport}/metrics ^flowgate_sink_records_total\{sink="prometheus",outcome="sent"' >&2
 done
