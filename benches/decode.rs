@@ -21,8 +21,21 @@ fn exporter() -> Exporter {
 }
 
 fn bench_one(c: &mut Criterion, name: &str, template: Option<Vec<u8>>, data: Vec<u8>) {
+    bench_batch(c, name, template, data, false);
+}
+
+/// `local`: the batch resets its records as one whose records no other
+/// core reads (the receive worker's batches when only inline sinks run).
+fn bench_batch(
+    c: &mut Criterion,
+    name: &str,
+    template: Option<Vec<u8>>,
+    data: Vec<u8>,
+    local: bool,
+) {
     let mut decoder = Decoder::default();
     let mut batch = RecordBatch::with_capacity(64);
+    batch.set_local(local);
     if let Some(t) = template {
         decoder
             .decode(exporter(), &t, &mut batch)
@@ -54,6 +67,7 @@ fn bench_one(c: &mut Criterion, name: &str, template: Option<Vec<u8>>, data: Vec
 
 fn decode(c: &mut Criterion) {
     bench_one(c, "netflow_v5_30", None, wire::v5_datagram(30));
+    bench_batch(c, "netflow_v5_30_local", None, wire::v5_datagram(30), true);
     bench_one(
         c,
         "netflow_v9_fixed_20",
