@@ -3,22 +3,15 @@
 //! performance work: compare ratios between runs on the same machine.
 
 use std::hint::black_box;
-use std::net::SocketAddr;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use flowgate_decode::{Decoder, Exporter};
+use flowgate_decode::Decoder;
 use flowgate_record::{
     render_reference, FieldId, OutputFormat, RecordBatch, RenderOptions, Renderer,
 };
 
 mod wire;
-
-fn exporter() -> Exporter {
-    Exporter {
-        addr: "192.0.2.1:4739".parse::<SocketAddr>().unwrap(),
-        received_ns: 1_700_000_000_000_000_000,
-    }
-}
+use wire::exporter;
 
 fn bench_one(c: &mut Criterion, name: &str, template: Option<Vec<u8>>, data: Vec<u8>) {
     bench_batch(c, name, template, data, false);
@@ -94,34 +87,11 @@ fn decode(c: &mut Criterion) {
     );
 }
 
-/// Records of one bench datagram, decoded once.
-fn records(template: Option<Vec<u8>>, data: Vec<u8>) -> RecordBatch {
-    let mut decoder = Decoder::default();
-    let mut batch = RecordBatch::new();
-    if let Some(t) = template {
-        decoder.decode(exporter(), &t, &mut batch).unwrap();
-    }
-    batch.clear();
-    decoder.decode(exporter(), &data, &mut batch).unwrap();
-    assert!(!batch.is_empty(), "the bench datagram decodes to no record");
-    batch
-}
-
 /// The fast renderer (`new`) against the one it replaced (`old`, kept as
 /// `render_reference`), on the same records in the same run: compare the
 /// two lines of each pair. Throughput is records.
 fn render(c: &mut Criterion) {
-    let inputs = [
-        ("v5", records(None, wire::v5_datagram(30))),
-        (
-            "ipfix_ovs",
-            records(
-                Some(wire::ipfix_template(wire::OVS_IPV4_TCP_INGRESS)),
-                wire::ipfix_data(wire::OVS_IPV4_TCP_INGRESS, 20),
-            ),
-        ),
-        ("sflow", records(None, wire::sflow_datagram(6))),
-    ];
+    let inputs = wire::records_per_protocol();
     let fields = [
         "src_addr", "dst_addr", "src_port", "dst_port", "proto", "bytes",
     ]

@@ -1,5 +1,48 @@
 //! Datagram builders shared by the benches: NetFlow v5, and v9 / IPFIX with
-//! an Open vSwitch-shaped template (field list from ../shared/docs/exporters.md).
+//! an Open vSwitch-shaped template (field list from ../shared/docs/exporters.md),
+//! and the records they decode to.
+
+use std::net::SocketAddr;
+
+use flowgate_decode::{Decoder, Exporter};
+use flowgate_record::RecordBatch;
+
+/// The exporter every bench datagram comes from.
+pub fn exporter() -> Exporter {
+    Exporter {
+        addr: "192.0.2.1:4739".parse::<SocketAddr>().unwrap(),
+        received_ns: 1_700_000_000_000_000_000,
+    }
+}
+
+/// The records of one bench datagram (after its template, if any), decoded once.
+pub fn records(template: Option<Vec<u8>>, data: Vec<u8>) -> RecordBatch {
+    let mut decoder = Decoder::default();
+    let mut batch = RecordBatch::new();
+    if let Some(t) = template {
+        decoder.decode(exporter(), &t, &mut batch).unwrap();
+    }
+    batch.clear();
+    decoder.decode(exporter(), &data, &mut batch).unwrap();
+    assert!(!batch.is_empty(), "the bench datagram decodes to no record");
+    batch
+}
+
+/// Records of each protocol the serialising benches compare: v5, IPFIX
+/// with the Open vSwitch template, sFlow.
+pub fn records_per_protocol() -> [(&'static str, RecordBatch); 3] {
+    [
+        ("v5", records(None, v5_datagram(30))),
+        (
+            "ipfix_ovs",
+            records(
+                Some(ipfix_template(OVS_IPV4_TCP_INGRESS)),
+                ipfix_data(OVS_IPV4_TCP_INGRESS, 20),
+            ),
+        ),
+        ("sflow", records(None, sflow_datagram(6))),
+    ]
+}
 
 /// (IE, length) of OVS's IPv4/TCP ingress template; 65535 = variable length.
 pub const OVS_IPV4_TCP_INGRESS: &[(u16, u16)] = &[

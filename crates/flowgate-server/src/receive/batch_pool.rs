@@ -37,11 +37,24 @@ pub struct BatchPool {
 }
 
 impl BatchPool {
-    /// A pool whose batches only inline sinks read, on the worker's core.
-    pub fn local() -> Self {
+    /// `local`: only inline sinks read the batches, on the worker's core.
+    pub fn new(local: bool) -> Self {
         BatchPool {
-            local: true,
+            local,
             ..Default::default()
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        self.local
+    }
+
+    /// Records after which the worker hands the batch on.
+    pub fn flush_records(&self) -> usize {
+        if self.local {
+            INLINE_FLUSH_RECORDS
+        } else {
+            FLUSH_RECORDS
         }
     }
 

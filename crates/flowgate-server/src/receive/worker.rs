@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use flowgate_decode::Exporter;
 use socket2::Socket;
 
-use super::batch_pool::{BatchPool, FLUSH_RECORDS, INLINE_FLUSH_RECORDS};
+use super::batch_pool::BatchPool;
 use super::mmsg::RecvBatch;
 use crate::fanout::{Fanout, InlineTargets};
 use crate::logging::RateLimiter;
@@ -86,7 +86,6 @@ struct Loop {
     kernel_drops_seen: u32,
     pool: BatchPool,
     inline: InlineTargets,
-    flush_records: usize,
 }
 
 impl Loop {
@@ -94,12 +93,7 @@ impl Loop {
         let slot = w.shared.templates.register();
         let inline = w.shared.fanout.inline_shards();
         // With no sink queue, batches never leave this core.
-        let local = !w.shared.fanout.has_queues();
-        let flush_records = if local {
-            INLINE_FLUSH_RECORDS
-        } else {
-            FLUSH_RECORDS
-        };
+        let pool = BatchPool::new(!w.shared.fanout.has_queues());
         Loop {
             w,
             slot,
@@ -108,13 +102,8 @@ impl Loop {
             pending: Pending::default(),
             tracker: SequenceTracker::new(MAX_STREAMS),
             kernel_drops_seen: 0,
-            pool: if local {
-                BatchPool::local()
-            } else {
-                BatchPool::default()
-            },
+            pool,
             inline,
-            flush_records,
         }
     }
 
@@ -221,7 +210,7 @@ impl Loop {
                 batch.flows.len() - before,
                 received_ns,
             );
-            if batch.len() >= self.flush_records {
+            if batch.len() >= self.pool.flush_records() {
                 self.send(batch);
                 batch = self.pool.take();
             }
@@ -235,7 +224,7 @@ impl Loop {
 
     fn send(&mut self, batch: crate::batch::Batch) {
         self.inline.take(&batch);
-        if !self.w.shared.fanout.has_queues() {
+        if self.pool.is_local() {
             // Only inline sinks: the batch is refilled at once, while it
             // is still in this core's cache.
             self.pool.give_back(batch);

@@ -25,28 +25,40 @@ use flowgate_record::{
 /// Writes the canonical bytes of chosen fields of a record.
 #[derive(Debug, Clone)]
 pub struct FieldKey {
-    fields: Vec<(FieldId, Renderer)>,
-    /// Per field, its direct writer if it has one (see [`direct`]).
-    direct: Vec<Option<Write>>,
+    fields: Vec<(FieldId, Part)>,
 }
 
 type Write = fn(&FlowRecord, &mut Vec<u8>);
 
+/// How one key field is written.
+#[derive(Debug, Clone)]
+enum Part {
+    /// Its own writer (see [`direct`]).
+    Direct(Write),
+    /// Through [`FlowRecord::value`], with the text rendering for values
+    /// that have no canonical bytes of their own.
+    Value(Renderer),
+}
+
+impl Part {
+    fn of(id: FieldId) -> Part {
+        direct(id).map_or_else(|| Part::Value(text_renderer(id)), Part::Direct)
+    }
+}
+
+fn text_renderer(id: FieldId) -> Renderer {
+    Renderer::new(RenderOptions {
+        format: OutputFormat::Text,
+        fields: Some(vec![id]),
+        names: false,
+    })
+}
+
 impl FieldKey {
     pub fn new(fields: &[FieldId]) -> Self {
-        let fields: Vec<(FieldId, Renderer)> = fields
-            .iter()
-            .map(|&id| {
-                let r = Renderer::new(RenderOptions {
-                    format: OutputFormat::Text,
-                    fields: Some(vec![id]),
-                    names: false,
-                });
-                (id, r)
-            })
-            .collect();
-        let direct = fields_ids_direct(&fields);
-        FieldKey { fields, direct }
+        FieldKey {
+            fields: fields.iter().map(|&id| (id, Part::of(id))).collect(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -59,10 +71,10 @@ impl FieldKey {
 
     /// Appends the canonical bytes of every key field of `rec` to `out`.
     pub fn write(&self, rec: &FlowRecord, out: &mut Vec<u8>) {
-        for ((id, renderer), direct) in self.fields.iter().zip(&self.direct) {
-            match direct {
-                Some(w) => w(rec, out),
-                None => write_value(rec, *id, renderer, out),
+        for (id, part) in &self.fields {
+            match part {
+                Part::Direct(w) => w(rec, out),
+                Part::Value(renderer) => write_value(rec, *id, renderer, out),
             }
         }
     }
@@ -74,10 +86,6 @@ impl FieldKey {
         self.write(rec, scratch);
         fnv1a64(scratch).to_be_bytes()
     }
-}
-
-fn fields_ids_direct(fields: &[(FieldId, Renderer)]) -> Vec<Option<Write>> {
-    fields.iter().map(|(id, _)| direct(*id)).collect()
 }
 
 /// Writers for the fields keys are usually made of (the Prometheus sink's
@@ -252,11 +260,11 @@ mod tests {
         for &id in FieldId::ALL {
             let Some(w) = direct(id) else { continue };
             checked += 1;
-            let generic = FieldKey::new(&[id]);
+            let generic = text_renderer(id);
             for rec in &records {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 w(rec, &mut a);
-                write_value(rec, id, &generic.fields[0].1, &mut b);
+                write_value(rec, id, &generic, &mut b);
                 assert_eq!(a, b, "{} of {rec:?}", id.name());
             }
         }

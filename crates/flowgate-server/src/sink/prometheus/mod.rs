@@ -188,8 +188,6 @@ impl Shared {
 pub struct PrometheusSink {
     name: String,
     shared: Arc<Shared>,
-    ttl: u64,
-    interfaces: bool,
 }
 
 impl PrometheusSink {
@@ -208,8 +206,6 @@ impl PrometheusSink {
         PrometheusSink {
             name: name.to_owned(),
             shared,
-            ttl: cfg.series_ttl.get().as_secs(),
-            interfaces: cfg.interfaces,
         }
     }
 }
@@ -224,25 +220,30 @@ impl Sink for PrometheusSink {
         let mut agg = self.shared.agg.lock().unwrap();
         agg.add_flows(flows, now);
         agg.add_counters(counters, now);
-        let taken = if self.interfaces { counters.len() } else { 0 };
+        let taken = if self.takes_counters() {
+            counters.len()
+        } else {
+            0
+        };
         Ok((flows.len() + taken) as u64)
     }
 
     fn flush(&mut self) -> Result<u64, SinkError> {
         let now = self.shared.now();
+        let ttl = self.shared.cfg.series_ttl.get().as_secs();
         let mut agg = self.shared.agg.lock().unwrap();
         self.shared.fold(&mut agg);
-        agg.expire(now, self.ttl);
+        agg.expire(now, ttl);
         // Folded just now, so what a shard drops here is counted already;
         // it only gives up the key (bounded memory for label sets that went away).
         for shard in self.shared.shards.lock().unwrap().iter() {
-            shard.lock().unwrap().flows.expire(now, self.ttl);
+            shard.lock().unwrap().flows.expire(now, ttl);
         }
         Ok(0)
     }
 
     fn takes_counters(&self) -> bool {
-        self.interfaces
+        self.shared.cfg.interfaces
     }
 
     fn health(&self) -> Health {
