@@ -35,7 +35,7 @@ _POOL = (ROOT / "crates/flowgate-server/src/receive/batch_pool.rs").read_text()
 FLUSH_RECORDS = int(re.search(r"pub const FLUSH_RECORDS: usize = (\d+);", _POOL).group(1))
 POOL_BATCHES = int(re.search(r"pub const KEEP: usize = (\d+);", _POOL).group(1))
 # One Prometheus sink series (key, label strings, slot, index entry),
-# rounded up; the sink keeps max_series of them, and so may each receive
+# rounded up (tests/sink_alloc.rs measures it against this bound); the sink keeps max_series of them, and so may each receive
 # worker's shard of it (the sink aggregates on the workers' threads).
 SERIES_BYTES = 512
 # The process itself (code, decoder tables at their caps, HTTP, enricher

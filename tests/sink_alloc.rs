@@ -18,18 +18,27 @@ struct Counting;
 thread_local! {
     // Per thread, so tests running in parallel do not see each other.
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    /// Bytes allocated and not yet freed.
+    static LIVE_BYTES: Cell<i64> = const { Cell::new(0) };
+}
+
+fn live(delta: i64) {
+    LIVE_BYTES.with(|c| c.set(c.get() + delta));
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        live(layout.size() as i64);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        live(-(layout.size() as i64));
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        live(new_size as i64 - layout.size() as i64);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -92,6 +101,51 @@ fn prometheus_aggregation_allocates_nothing_per_record_once_series_exist() {
         "{} records x 20 batches",
         batch.len()
     );
+}
+
+/// .ci/k8s_check.py bounds the Prometheus sink's memory at this many bytes
+/// per series (the sink's table and each worker's shard hold up to
+/// `max_series`): measured here with the default labels and Kubernetes
+/// names of a realistic length, table included.
+const SERIES_BYTES: i64 = 512;
+
+#[test]
+fn a_prometheus_series_takes_less_memory_than_the_bound_assumes() {
+    use std::sync::Arc;
+    let cfg = PrometheusSinkConfig {
+        max_series: 2000,
+        ..Default::default()
+    };
+    let meta = |i: usize, side: &str| {
+        Some(Arc::new(flowgate_record::EndpointMeta {
+            namespace: format!("team-{side}-namespace-{i:04}").into(),
+            owner_name: format!("checkout-service-{side}-{i:04}").into(),
+            node: format!("worker-node-{:02}.cluster.example.com", i % 50).into(),
+            ..Default::default()
+        }))
+    };
+    let mut batch = RecordBatch::new();
+    for i in 0..cfg.max_series {
+        let r = batch.push();
+        r.src_k8s = meta(i, "src");
+        r.dst_k8s = meta(i, "dst");
+        r.sampler_k8s = meta(i, "node");
+        r.proto = 6;
+        r.bytes = 1;
+    }
+    let before = LIVE_BYTES.with(|c| c.get());
+    let mut agg = FlowAggregator::new(&cfg);
+    agg.add_flows(&batch, 0);
+    let per_series = (LIVE_BYTES.with(|c| c.get()) - before) / cfg.max_series as i64;
+    assert!(
+        per_series <= SERIES_BYTES,
+        "{per_series} bytes per series (with the table's own arrays)"
+    );
+    // The table's own arrays alone are ~70 bytes per series: above that,
+    // the series (keys, label strings) were created.
+    assert!(per_series > 100, "{per_series}: every series was created");
+    assert_eq!(agg.label_names().len(), 6, "the default labels");
+    eprintln!("{per_series} bytes per series");
 }
 
 #[test]
