@@ -134,6 +134,8 @@ def memory_bound(cfg):
         return 1 << 62  # one per core: unbounded by the config, refuse
     per_batch = (FLUSH_RECORDS - 1 + RECORDS_PER_DATAGRAM) * RECORD_BYTES
     # The Prometheus sink takes records on the workers' threads: its queue stays empty.
+    # The stdout sink's queue holds chunks of rendered lines (128 KiB and at
+    # most 32 lines more, sink/stdout/inline.rs), under a batch's bytes: counted as batches.
     queues = sum(s["queue_batches"] * per_batch for s in cfg["sinks"]
                  if s.get("enabled", True) and s["type"] != "prometheus")
     idle = len(cfg["listeners"]) * workers * POOL_BATCHES * per_batch

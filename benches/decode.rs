@@ -10,6 +10,8 @@ use flowgate_record::{
     render_reference, FieldId, OutputFormat, RecordBatch, RenderOptions, Renderer,
 };
 
+// Shared with benches/serialise.rs, which uses the varied-records builder this one does not.
+#[allow(dead_code)]
 mod wire;
 use wire::exporter;
 

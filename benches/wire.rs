@@ -259,6 +259,63 @@ pub fn v5_datagram(records: usize) -> Vec<u8> {
     d
 }
 
+/// NetFlow v5 datagrams whose records differ as real traffic does
+/// (addresses, ports, counters, times, flags, interfaces, AS numbers, masks
+/// drawn from a fixed-seed generator): rendering them exercises the
+/// branches of every width of number, which identical records would let
+/// the CPU learn.
+pub fn v5_varied_records(datagrams: usize) -> RecordBatch {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut decoder = Decoder::default();
+    let mut batch = RecordBatch::new();
+    for n in 0..datagrams {
+        let mut d = Vec::new();
+        be16(&mut d, 5);
+        be16(&mut d, 30);
+        be32(&mut d, 3_600_000 + n as u32 * 1000);
+        be32(&mut d, 1_700_000_000 + n as u32);
+        be32(&mut d, (next() % 1_000_000_000) as u32);
+        be32(&mut d, n as u32 * 30);
+        be32(&mut d, 0);
+        for _ in 0..30 {
+            let r = next();
+            d.extend_from_slice(&(r as u32).to_be_bytes());
+            d.extend_from_slice(&((r >> 32) as u32).to_be_bytes());
+            d.extend_from_slice(&(next() as u32 & 0x0aff_ffff).to_be_bytes());
+            let r = next();
+            be16(&mut d, (r % 4096) as u16);
+            be16(&mut d, (r >> 16) as u16 % 64);
+            be32(&mut d, 1 + (r >> 24) as u32 % 50_000);
+            be32(&mut d, 40 + (r >> 40) as u32 % 9_000_000);
+            let first = 1_000_000 + (next() % 2_500_000) as u32;
+            be32(&mut d, first);
+            be32(&mut d, first + (next() % 90_000) as u32);
+            let r = next();
+            be16(&mut d, r as u16);
+            be16(&mut d, [53, 80, 443, 8080, 6443][(r >> 16) as usize % 5]);
+            d.extend_from_slice(&[
+                0,
+                (r >> 24) as u8 & 0x3f,
+                [6, 17, 1][(r >> 32) as usize % 3],
+                (r >> 40) as u8,
+            ]);
+            be16(&mut d, (r >> 48) as u16);
+            be16(&mut d, (next() % 65_535) as u16);
+            let r = next();
+            d.extend_from_slice(&[(r % 33) as u8, (r >> 8) as u8 % 33, 0, 0]);
+        }
+        decoder.decode(exporter(), &d, &mut batch).unwrap();
+    }
+    assert_eq!(batch.len(), 30 * datagrams);
+    batch
+}
+
 /// sFlow v5 datagram from an IPv4 agent with `samples` flow samples, each a
 /// 128-byte sampled header (Ethernet / 802.1Q / IPv4 / TCP) plus
 /// extended_switch, like the side-by-side load benchmark sends.

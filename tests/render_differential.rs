@@ -4,7 +4,8 @@
 //! way `flowgate decode` does it — must render to the same bytes under
 //! every kind of option: the default, names, text, explicit field lists.
 //! Each record is rendered a second time with enrichment metadata attached
-//! (strings that need escaping included), since captures carry none.
+//! (strings that need escaping included), since captures carry none, and
+//! each datagram's records once more all at once (`write_batch`).
 
 mod support;
 
@@ -112,15 +113,48 @@ impl Checker {
         self.compare(capture, &enriched);
     }
 
+    /// A datagram's records rendered at once (sharing what they have in
+    /// common) against the reference's lines one by one.
+    fn compare_batch<'a>(
+        &mut self,
+        capture: &str,
+        recs: impl IntoIterator<Item = &'a FlowRecord> + Clone,
+    ) {
+        let what = format!("{capture}, a datagram's records at once");
+        self.compare_with(
+            &what,
+            |new, out| new.write_batch(recs.clone(), out),
+            |old, out| {
+                for rec in recs.clone() {
+                    old.write(rec, out);
+                }
+            },
+        );
+    }
+
     fn compare(&mut self, capture: &str, rec: &FlowRecord) {
+        self.compare_with(
+            capture,
+            |new, out| new.write(rec, out),
+            |old, out| old.write(rec, out),
+        );
+    }
+
+    /// Renders with every option set through both renderers; keeps the first difference.
+    fn compare_with(
+        &mut self,
+        what: &str,
+        new_lines: impl Fn(&Renderer, &mut Vec<u8>),
+        old_lines: impl Fn(&render_reference::Renderer, &mut Vec<u8>),
+    ) {
         for (opts, new, old) in &self.renderers {
             self.new.clear();
             self.old.clear();
-            new.write(rec, &mut self.new);
-            old.write(rec, &mut self.old);
+            new_lines(new, &mut self.new);
+            old_lines(old, &mut self.old);
             if self.new != self.old && self.mismatch.is_none() {
                 self.mismatch = Some(format!(
-                    "{capture}, {opts:?}\n new: {}\n old: {}",
+                    "{what}, {opts:?}\n new: {}\n old: {}",
                     String::from_utf8_lossy(&self.new),
                     String::from_utf8_lossy(&self.old)
                 ));
@@ -145,6 +179,7 @@ fn check_capture(checker: &mut Checker, path: &Path) -> usize {
             for rec in d.batch {
                 checker.check(&name, rec);
             }
+            checker.compare_batch(&name, d.batch);
         },
     );
     if let Some(m) = &checker.mismatch {

@@ -2,7 +2,8 @@
 //! queue drops the batch for that sink only, counted under
 //! `flowgate_records_dropped_total{stage="sink_queue"}` and logged at most
 //! once per window. Inline sinks (see `Sink::inline`) take the batch on
-//! the worker's own thread instead, through a shard per worker.
+//! the worker's own thread instead, through a shard per worker; what a
+//! shard cannot hand on to its sink's thread is counted the same way.
 
 use std::sync::Arc;
 
@@ -11,17 +12,18 @@ use prometheus_client::metrics::counter::Counter;
 use crate::batch::Batch;
 use crate::logging::RateLimiter;
 use crate::metrics::Metrics;
-use crate::queue::{QueueSender, SendError};
-use crate::sink::{InlineShards, InlineSink, SinkHandle};
+use crate::queue::QueueSender;
+use crate::sink::{Delivery, InlineShards, InlineSink, SinkHandle, Taken};
 
 #[derive(Clone)]
 struct Target {
     name: Arc<str>,
-    queue: QueueSender<Arc<Batch>>,
+    queue: QueueSender<Delivery>,
 }
 
 #[derive(Clone)]
 struct Inline {
+    name: Arc<str>,
     shards: Arc<dyn InlineShards>,
     received: Counter,
     sent: Counter,
@@ -33,8 +35,7 @@ struct Inline {
 pub struct Fanout {
     targets: Vec<Target>,
     inline: Vec<Inline>,
-    metrics: Arc<Metrics>,
-    limiter: Arc<RateLimiter>,
+    drops: Drops,
 }
 
 impl Fanout {
@@ -44,6 +45,7 @@ impl Fanout {
         for s in sinks {
             match &s.inline {
                 Some(shards) => inline.push(Inline {
+                    name: s.name.as_str().into(),
                     shards: shards.clone(),
                     received: metrics.sink_records_counter(&s.name, "received"),
                     sent: metrics.sink_records_counter(&s.name, "sent"),
@@ -57,19 +59,20 @@ impl Fanout {
         Fanout {
             targets,
             inline,
-            metrics,
-            limiter,
+            drops: Drops { metrics, limiter },
         }
     }
 
     /// The calling worker's own shards of the inline sinks.
     pub fn inline_shards(&self) -> InlineTargets {
-        InlineTargets(
-            self.inline
+        InlineTargets {
+            shards: self
+                .inline
                 .iter()
-                .map(|i| (i.shards.shard(), i.received.clone(), i.sent.clone()))
+                .map(|i| (i.shards.shard(), i.clone()))
                 .collect(),
-        )
+            drops: self.drops.clone(),
+        }
     }
 
     /// Whether any sink takes batches through a queue.
@@ -79,33 +82,66 @@ impl Fanout {
 
     pub fn send(&self, batch: &Arc<Batch>) {
         for t in &self.targets {
-            let Err(e) = t.queue.try_send(batch.clone()) else {
-                continue;
-            };
-            let (reason, why) = match e {
-                SendError::Full => ("queue_full", "queue full"),
-                SendError::Closed => ("sink_stopped", "sink stopped"),
-            };
-            let n = batch.len() as u64;
-            self.metrics.record_drop("sink_queue", reason, &t.name, n);
-            let name = t.name.clone();
-            self.limiter
-                .warn(&format!("fanout/{}/{reason}", t.name), n, move |total| {
-                    format!("dropped {total} records: {why} (sink {name})")
-                });
+            if let Err(e) = t.queue.try_send(Delivery::Batch(batch.clone())) {
+                self.drops.count(&t.name, e.reason(), batch.len() as u64);
+            }
         }
     }
 }
 
+#[derive(Clone)]
+struct Drops {
+    metrics: Arc<Metrics>,
+    limiter: Arc<RateLimiter>,
+}
+
+impl Drops {
+    fn count(&self, sink: &Arc<str>, reason: &'static str, n: u64) {
+        self.metrics.record_drop("sink_queue", reason, sink, n);
+        let why = if reason == "queue_full" {
+            "queue full"
+        } else {
+            "sink stopped"
+        };
+        let name = sink.clone();
+        self.limiter
+            .warn(&format!("fanout/{sink}/{reason}"), n, move |total| {
+                format!("dropped {total} records: {why} (sink {name})")
+            });
+    }
+}
+
 /// One worker's shards of the inline sinks, with their counters.
-pub struct InlineTargets(Vec<(Box<dyn InlineSink>, Counter, Counter)>);
+pub struct InlineTargets {
+    shards: Vec<(Box<dyn InlineSink>, Inline)>,
+    drops: Drops,
+}
 
 impl InlineTargets {
     pub fn take(&mut self, batch: &Batch) {
-        for (shard, received, sent) in &mut self.0 {
-            let n = shard.take(&batch.flows, &batch.counters);
-            received.inc_by(n);
-            sent.inc_by(n);
+        for (shard, sink) in &mut self.shards {
+            let taken = shard.take(&batch.flows, &batch.counters);
+            Self::count(&self.drops, sink, taken);
+        }
+    }
+
+    /// Hands on what the shards hold back; see `InlineSink::flush`.
+    pub fn flush(&mut self) {
+        for (shard, sink) in &mut self.shards {
+            let taken = shard.flush();
+            Self::count(&self.drops, sink, taken);
+        }
+    }
+
+    fn count(drops: &Drops, sink: &Inline, t: Taken) {
+        if t.received > 0 {
+            sink.received.inc_by(t.received);
+        }
+        if t.sent > 0 {
+            sink.sent.inc_by(t.sent);
+        }
+        if let Some((reason, n)) = t.dropped {
+            drops.count(&sink.name, reason, n);
         }
     }
 }

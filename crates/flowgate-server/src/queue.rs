@@ -36,6 +36,16 @@ pub enum SendError {
     Closed,
 }
 
+impl SendError {
+    /// The `reason` label of the records it drops.
+    pub fn reason(self) -> &'static str {
+        match self {
+            SendError::Full => "queue_full",
+            SendError::Closed => "sink_stopped",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecvError {
     Timeout,

@@ -8,9 +8,11 @@
 //! a field added there without being added here fails a test, and so does
 //! a room too small.
 
+use std::net::IpAddr;
+
 use super::fmt::{json_str, write_hex, write_labels, write_list};
 use super::room::{with_room, Room, ADDR_ROOM, NUM_ROOM};
-use crate::{etype_name, proto_name, EndpointRef, FlowRecord};
+use crate::{etype_name, proto_name, EndpointRef, FlowRecord, FlowType};
 
 /// `,"name":` — every field after `type` follows another, so each key
 /// carries its separator.
@@ -74,10 +76,63 @@ fn name(r: &mut Room<'_>, s: &str) {
     r.byte(b'"');
 }
 
+/// The fields the records of one datagram share, `type` to
+/// `sampler_port`, and what they render to: the records after the first
+/// copy it (a 19-digit timestamp and an address fewer to write each).
+pub(super) struct SharedHead {
+    key: Option<HeadKey>,
+    len: usize,
+    bytes: [u8; SHARED_HEAD_MAX],
+}
+
+/// Longest shared head: the keys (114 bytes), a 16-byte type, three
+/// numbers of up to 20 digits, a quoted IPv6 address and a port (236).
+const SHARED_HEAD_MAX: usize = 256;
+
+#[derive(PartialEq, Eq, Clone, Copy)]
+struct HeadKey {
+    flow_type: FlowType,
+    time_received_ns: u64,
+    sequence_num: u32,
+    sampling_rate: u64,
+    sampler_address: Option<IpAddr>,
+    sampler_port: u16,
+}
+
+impl HeadKey {
+    #[inline(always)]
+    fn of(r: &FlowRecord) -> Self {
+        HeadKey {
+            flow_type: r.flow_type,
+            time_received_ns: r.time_received_ns,
+            sequence_num: r.sequence_num,
+            sampling_rate: r.sampling_rate,
+            sampler_address: r.sampler_address,
+            sampler_port: r.sampler_port,
+        }
+    }
+}
+
+impl SharedHead {
+    pub(super) fn new() -> Self {
+        SharedHead {
+            key: None,
+            len: 0,
+            bytes: [0; SHARED_HEAD_MAX],
+        }
+    }
+}
+
 /// Appends the JSON line of `rec` with every field, as the reference
 /// renderer does for `RenderOptions { fields: None, format: Json, .. }`.
-pub(super) fn write_json_all(rec: &FlowRecord, names: bool, out: &mut Vec<u8>) {
-    with_room::<HEAD_ROOM>(out, |r| head(rec, names, r));
+/// `shared` holds the head of the record rendered before, if any.
+pub(super) fn write_json_all(
+    rec: &FlowRecord,
+    names: bool,
+    shared: Option<&mut SharedHead>,
+    out: &mut Vec<u8>,
+) {
+    with_room::<HEAD_ROOM>(out, |r| head(rec, names, shared, r));
     text!(out, "in_if_name", &rec.in_if_name);
     text!(out, "out_if_name", &rec.out_if_name);
     text!(out, "in_if_description", &rec.in_if_description);
@@ -176,7 +231,25 @@ pub(super) fn write_json_all(rec: &FlowRecord, names: bool, out: &mut Vec<u8>) {
 
 /// The fields up to `engine_id`: all of bounded length.
 #[inline(always)]
-fn head(rec: &FlowRecord, names: bool, r: &mut Room<'_>) {
+fn head(rec: &FlowRecord, names: bool, shared: Option<&mut SharedHead>, r: &mut Room<'_>) {
+    match shared {
+        Some(s) if s.key == Some(HeadKey::of(rec)) => r.bytes(&s.bytes[..s.len]),
+        Some(s) => {
+            let start = r.len();
+            shared_head(rec, r);
+            let written = r.since(start);
+            s.bytes[..written.len()].copy_from_slice(written);
+            s.len = written.len();
+            s.key = Some(HeadKey::of(rec));
+        }
+        None => shared_head(rec, r),
+    }
+    per_record_head(rec, names, r);
+}
+
+/// `type` to `sampler_port`: see [`SharedHead`].
+#[inline(always)]
+fn shared_head(rec: &FlowRecord, r: &mut Room<'_>) {
     r.bytes(b"{\"type\":\"");
     r.bytes(rec.flow_type.as_str().as_bytes());
     r.byte(b'"');
@@ -192,6 +265,11 @@ fn head(rec: &FlowRecord, names: bool, r: &mut Room<'_>) {
         r.bytes(key!("sampler_port"));
         r.u64(rec.sampler_port.into());
     }
+}
+
+/// `time_flow_start_ns` to `engine_id`.
+#[inline(always)]
+fn per_record_head(rec: &FlowRecord, names: bool, r: &mut Room<'_>) {
     r.bytes(key!("time_flow_start_ns"));
     r.u64(rec.time_flow_start_ns);
     r.bytes(key!("time_flow_end_ns"));

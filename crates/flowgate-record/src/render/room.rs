@@ -34,36 +34,33 @@ const OCTETS: [[u8; 4]; 256] = {
     t
 };
 
-/// `"00" "01" … "99"`: two digits per division.
-const DEC2: [u8; 200] = {
-    let mut t = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        t[2 * i] = b'0' + (i / 10) as u8;
-        t[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    t
-};
+/// `'0'` in every byte: digits 0-9 become ASCII by one OR.
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
 
-/// 1, 10, … 10^19.
-const POW10: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
+/// The eight decimal digits of `n` (< 10^8) as byte values 0-9, the most
+/// significant in the lowest byte (first in memory, little-endian). Split
+/// in halves, then each half's pairs, then each pair's digits, every lane
+/// at once: a division by 100 or 10 is a multiplication by a reciprocal
+/// rounded up, exact below 10^4 and 10^2 (tests.rs checks the boundaries
+/// against `to_string`).
+#[inline(always)]
+fn eight_digits(n: u32) -> u64 {
+    debug_assert!(n < 100_000_000);
+    let v = u64::from(n / 10_000) | u64::from(n % 10_000) << 32;
+    let hundreds = ((v * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    let v = hundreds | (v - hundreds * 100) << 16;
+    let tens = ((v * 103) >> 10) & 0x000f_000f_000f_000f;
+    tens | (v - tens * 10) << 8
+}
 
-/// Decimal digits of `n` (1 for 0), from its bit length: no division.
-#[inline]
-pub(super) fn decimal_len(n: u64) -> usize {
-    let bits = 64 - (n | 1).leading_zeros() as usize;
-    // bits * log10(2), then one comparison corrects the rounding.
-    let t = (bits * 1233) >> 12;
-    t + usize::from((n | 1) >= POW10[t])
+/// `a.b` for two octets: the ASCII bytes (first in the lowest byte) and their count.
+#[inline(always)]
+fn octet_pair(a: u8, b: u8) -> (u64, usize) {
+    let (ea, eb) = (OCTETS[a as usize], OCTETS[b as usize]);
+    let la = usize::from(ea[3]);
+    let digits = |e: [u8; 4]| u64::from(u32::from_le_bytes([e[0], e[1], e[2], 0]));
+    let w = digits(ea) | u64::from(b'.') << (8 * la) | digits(eb) << (8 * (la + 1));
+    (w, la + 1 + usize::from(eb[3]))
 }
 
 /// Most a number takes (u64::MAX).
@@ -104,6 +101,18 @@ impl Room<'_> {
         self.len += 1;
     }
 
+    /// Bytes written so far.
+    #[inline(always)]
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// What was written since `start` (an earlier [`Room::len`]).
+    #[inline(always)]
+    pub(super) fn since(&self, start: usize) -> &[u8] {
+        &self.buf[start..self.len]
+    }
+
     /// Constant byte strings (keys): a copy of known length compiles to moves.
     #[inline(always)]
     pub(super) fn bytes(&mut self, s: &[u8]) {
@@ -119,65 +128,86 @@ impl Room<'_> {
         self.len += e[3] as usize;
     }
 
-    /// Most numbers have one or two digits (zero counters, small ids):
-    /// those take one store here, in the caller.
+    /// Most numbers have four digits or fewer (zero counters, small ids,
+    /// ports): those are written here, in the caller. Zero (the most
+    /// common value) takes one store; two to four digits one word, without
+    /// a branch on the width (a fully branch-free version, zero included,
+    /// measured slower).
     #[inline(always)]
     pub(super) fn u64(&mut self, n: u64) {
         if n < 10 {
             self.byte(b'0' + n as u8);
-        } else if n < 100 {
-            let d = n as usize * 2;
-            self.bytes(&DEC2[d..d + 2]);
+        } else if n < 10_000 {
+            // Two lanes of 16 bits, n / 100 and n % 100, each split into
+            // its two digits as in `eight_digits`.
+            let n = n as u32;
+            let v = (n / 100) | ((n % 100) << 16);
+            let tens = ((v * 103) >> 10) & 0x000f_000f;
+            let digits = tens | (v - tens * 10) << 8;
+            let len = 2 + u32::from(n >= 100) + u32::from(n >= 1000);
+            let word = (digits | 0x3030_3030) >> (8 * (4 - len));
+            self.buf[self.len..self.len + 4].copy_from_slice(&word.to_le_bytes());
+            self.len += len as usize;
         } else {
             self.u64_long(n);
         }
     }
 
-    /// Eight digits at a time from the right, each group as four pairs that
-    /// do not depend on one another (nanosecond timestamps have 19 digits:
-    /// one division per pair in a chain was most of the renderer's time).
+    /// Numbers of five digits or more, in runs of eight digits made in
+    /// registers (see [`eight_digits`]) and stored eight bytes at once;
+    /// the leading run's zeros are shifted out. Nanosecond timestamps have
+    /// 19 digits: digit pairs from a table, one division per pair, were a
+    /// third of the renderer's time.
     #[inline(never)]
     fn u64_long(&mut self, n: u64) {
-        let len = decimal_len(n);
-        let b = &mut self.buf[self.len..self.len + len];
-        let (mut n, mut end) = (n, len);
-        while n >= 100_000_000 {
-            let group = (n % 100_000_000) as u32;
-            n /= 100_000_000;
-            let (hi, lo) = (group / 10_000, group % 10_000);
-            let pairs = [hi / 100, hi % 100, lo / 100, lo % 100];
-            for (i, p) in pairs.into_iter().enumerate() {
-                let d = p as usize * 2;
-                b[end - 8 + 2 * i..end - 6 + 2 * i].copy_from_slice(&DEC2[d..d + 2]);
-            }
-            end -= 8;
-        }
-        let mut n = n as u32;
-        while n >= 100 {
-            let d = (n % 100) as usize * 2;
-            n /= 100;
-            b[end - 2..end].copy_from_slice(&DEC2[d..d + 2]);
-            end -= 2;
-        }
-        if n >= 10 {
-            let d = n as usize * 2;
-            b[..2].copy_from_slice(&DEC2[d..d + 2]);
+        const E8: u64 = 100_000_000;
+        const E16: u64 = E8 * E8;
+        if n < E8 {
+            self.leading(n as u32);
+        } else if n < E16 {
+            self.leading((n / E8) as u32);
+            self.eight((n % E8) as u32);
         } else {
-            b[0] = b'0' + n as u8;
+            let rest = n % E16;
+            self.leading((n / E16) as u32);
+            self.eight((rest / E8) as u32);
+            self.eight((rest % E8) as u32);
         }
-        self.len += len;
     }
 
+    /// `n` (1 ..= 10^8 - 1) without leading zeros. Writes eight bytes,
+    /// keeps as many as `n` has digits.
+    #[inline(always)]
+    fn leading(&mut self, n: u32) {
+        debug_assert!(n > 0);
+        let raw = eight_digits(n);
+        // The leading zero digits are the low bytes (the first in memory).
+        let zeros = raw.trailing_zeros() / 8;
+        let v = (raw | ASCII_ZEROS) >> (8 * zeros);
+        self.buf[self.len..self.len + 8].copy_from_slice(&v.to_le_bytes());
+        self.len += 8 - zeros as usize;
+    }
+
+    /// `n` (< 10^8) as exactly eight digits.
+    #[inline(always)]
+    fn eight(&mut self, n: u32) {
+        let v = eight_digits(n) | ASCII_ZEROS;
+        self.buf[self.len..self.len + 8].copy_from_slice(&v.to_le_bytes());
+        self.len += 8;
+    }
+
+    /// Two octets in one word, each a table entry (`OCTETS`) shifted by the
+    /// width of what precedes it: no branch on an octet's width. Writes
+    /// up to sixteen bytes, keeps the address's own.
     #[inline]
     fn ipv4(&mut self, a: Ipv4Addr) {
         let [a, b, c, d] = a.octets();
-        self.small(a);
-        self.byte(b'.');
-        self.small(b);
-        self.byte(b'.');
-        self.small(c);
-        self.byte(b'.');
-        self.small(d);
+        let (w0, l0) = octet_pair(a, b);
+        let w0 = w0 | u64::from(b'.') << (8 * l0);
+        let (w1, l1) = octet_pair(c, d);
+        self.buf[self.len..self.len + 8].copy_from_slice(&w0.to_le_bytes());
+        self.buf[self.len + l0 + 1..self.len + l0 + 9].copy_from_slice(&w1.to_le_bytes());
+        self.len += l0 + 1 + l1;
     }
 
     /// Lowercase hex without leading zeros, as `{:x}` prints a segment.

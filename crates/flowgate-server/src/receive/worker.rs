@@ -157,6 +157,8 @@ impl Loop {
                 }
             }
             if last_merge.elapsed() >= MERGE_EVERY || self.local.len() > MAX_LOCAL_ROWS {
+                // Lines a shard holds back reach their sink at this pace too.
+                self.inline.flush();
                 self.merge();
                 last_merge = Instant::now();
             }
@@ -167,6 +169,7 @@ impl Loop {
                 self.published = wanted;
             }
         }
+        self.inline.flush();
         self.merge();
         self.w.processor
     }

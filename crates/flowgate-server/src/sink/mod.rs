@@ -27,8 +27,10 @@ use std::time::Duration;
 use flowgate_config::{Config, SinkConfig};
 use flowgate_record::{CounterRecord, RecordBatch};
 
+use crate::batch::Batch;
 use crate::logging::RateLimiter;
 use crate::metrics::Metrics;
+use crate::queue::QueueSender;
 
 pub use kafka::KafkaSink;
 pub use prometheus::{FlowAggregator, PrometheusSink};
@@ -119,13 +121,27 @@ pub trait Sink: Send {
         self.flush()
     }
 
-    /// A sink whose per-record work is cheap and cannot block (Prometheus
-    /// aggregation) may take records on the receive workers' own threads,
-    /// one shard per worker, instead of through its queue: the records
-    /// then never cross to another core. Its runner still calls `flush`,
-    /// `reload` and `close` on its timer.
-    fn inline(&self) -> Option<Arc<dyn InlineShards>> {
+    /// A sink whose per-record work cannot block may do it on the receive
+    /// workers' own threads, one shard per worker, instead of taking
+    /// batches through its queue: the records then never cross to another
+    /// core. A shard either finishes the work in place (Prometheus
+    /// aggregation) or prepares [`Chunk`]s (rendered lines) and hands them
+    /// to `chunks`, which ends at this sink's [`Sink::write_chunk`] on its
+    /// own thread. The runner still calls `flush`, `reload` and `close` on
+    /// its timer.
+    fn inline(&self, _chunks: &ChunkSender) -> Option<Arc<dyn InlineShards>> {
         None
+    }
+
+    /// Writes a chunk a shard prepared (see [`Sink::inline`]); counted like
+    /// `send`, except that its records were counted received by the shard.
+    fn write_chunk(&mut self, chunk: Chunk) -> Result<u64, SinkError> {
+        Err(SinkError {
+            reason: "unsupported",
+            dropped: chunk.records,
+            detail: format!("sink {} takes no prepared chunks", self.name()),
+            io_kind: None,
+        })
     }
 }
 
@@ -137,9 +153,52 @@ pub trait InlineShards: Send + Sync {
 /// One receive worker's part of an inline sink. It must not block on
 /// anything but its own shard's lock.
 pub trait InlineSink: Send {
-    /// Takes one batch, and returns how many records it took: all of its
-    /// flows, plus its counter samples if the sink takes them.
-    fn take(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> u64;
+    /// Takes one batch: all of its flows, plus its counter samples if the
+    /// sink takes them.
+    fn take(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> Taken;
+
+    /// Hands on what the shard holds back (a partly filled chunk). The
+    /// worker calls it at least every 100 ms and when it stops.
+    fn flush(&mut self) -> Taken {
+        Taken::default()
+    }
+}
+
+/// What a shard did with the records it was given, for the sink's counters.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Taken {
+    pub received: u64,
+    /// Records delivered in place (aggregated).
+    pub sent: u64,
+    /// Records of a chunk the sink's queue refused, and why
+    /// (`queue_full`, `sink_stopped`).
+    pub dropped: Option<(&'static str, u64)>,
+}
+
+/// Records a shard prepared for its sink's thread: rendered lines, say.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub bytes: Vec<u8>,
+    pub records: u64,
+}
+
+/// What a sink's queue carries from the workers to its thread.
+pub enum Delivery {
+    Batch(Arc<Batch>),
+    Chunk(Chunk),
+}
+
+/// A shard's end of its sink's queue; it never waits.
+#[derive(Clone)]
+pub struct ChunkSender(pub(crate) QueueSender<Delivery>);
+
+impl ChunkSender {
+    /// Hands `chunk` on, or says why it was dropped (`queue_full`, `sink_stopped`).
+    pub fn try_send(&self, chunk: Chunk) -> Result<(), &'static str> {
+        self.0
+            .try_send(Delivery::Chunk(chunk))
+            .map_err(|e| e.reason())
+    }
 }
 
 /// What [`Sink::settle`] learnt: records delivered, and records lost by reason.
@@ -147,6 +206,13 @@ pub trait InlineSink: Send {
 pub struct Settled {
     pub sent: u64,
     pub dropped: Vec<SinkError>,
+}
+
+/// A chunk queue of `capacity` for tests of inline shards.
+#[cfg(test)]
+pub(crate) fn test_chunks(capacity: usize) -> (ChunkSender, crate::queue::QueueReceiver<Delivery>) {
+    let (tx, rx) = crate::queue::bounded(capacity);
+    (ChunkSender(tx), rx)
 }
 
 /// The sinks `flowgate decode --sink NAME` can name.

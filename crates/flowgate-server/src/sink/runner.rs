@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 
 use flowgate_config::Config;
 
-use super::{Health, InlineShards, Settled, Sink, SinkError};
-use crate::batch::Batch;
+use super::{ChunkSender, Delivery, Health, InlineShards, Settled, Sink, SinkError};
 use crate::logging::RateLimiter;
 use crate::metrics::Metrics;
 use crate::queue::{self, QueueReceiver, QueueSender, RecvError};
@@ -42,9 +41,9 @@ impl SinkControl {
 /// The server's end of a running sink.
 pub struct SinkHandle {
     pub name: String,
-    pub queue: QueueSender<Arc<Batch>>,
+    pub queue: QueueSender<Delivery>,
     /// Set for a sink the workers feed on their own threads; its queue
-    /// then stays empty.
+    /// then carries only the chunks they prepare (if any).
     pub inline: Option<Arc<dyn InlineShards>>,
     pub control: Arc<SinkControl>,
     finished: mpsc::Receiver<()>,
@@ -53,9 +52,11 @@ pub struct SinkHandle {
 
 impl SinkHandle {
     /// Waits until the sink has drained and flushed (all queue senders must
-    /// be dropped first), at most `timeout`. False: it did not finish in time.
+    /// be dropped first: the workers' and their shards'), at most `timeout`.
+    /// False: it did not finish in time.
     pub fn wait(mut self, timeout: Duration) -> bool {
         drop(self.queue);
+        drop(self.inline);
         match self.finished.recv_timeout(timeout) {
             Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
                 if let Some(t) = self.thread.take() {
@@ -84,8 +85,8 @@ pub fn spawn(
     limiter: Arc<RateLimiter>,
 ) -> std::io::Result<SinkHandle> {
     let name = sink.name().to_owned();
-    let inline = sink.inline();
     let (tx, rx) = queue::bounded(spec.queue_batches);
+    let inline = sink.inline(&ChunkSender(tx.clone()));
     metrics.register_queue(&name, tx.depth_gauge(), spec.queue_batches);
     let control = Arc::new(SinkControl {
         pending_reload: Mutex::new(None),
@@ -125,13 +126,17 @@ struct Runner {
 }
 
 impl Runner {
-    fn run(mut self, rx: QueueReceiver<Arc<Batch>>, spec: SinkSpec) {
+    fn run(mut self, rx: QueueReceiver<Delivery>, spec: SinkSpec) {
         let flush_interval = spec.flush_interval;
         let mut last_flush = Instant::now();
         loop {
             let wait = flush_interval.saturating_sub(last_flush.elapsed());
             match rx.recv_timeout(wait) {
-                Ok(batch) => {
+                Ok(Delivery::Chunk(chunk)) => {
+                    let r = self.sink.write_chunk(chunk);
+                    self.account(r);
+                }
+                Ok(Delivery::Batch(batch)) => {
                     let n = if self.sink.takes_counters() {
                         batch.len()
                     } else {

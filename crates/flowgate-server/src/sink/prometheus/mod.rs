@@ -30,7 +30,7 @@ use flowgate_record::{
 };
 
 use super::fieldkey::FieldKey;
-use super::{Health, InlineShards, InlineSink, Sink, SinkError};
+use super::{ChunkSender, Health, InlineShards, InlineSink, Sink, SinkError, Taken};
 use crate::metrics::Metrics;
 use interfaces::InterfaceTable;
 use table::FlowTable;
@@ -250,7 +250,7 @@ impl Sink for PrometheusSink {
         Health::Ok
     }
 
-    fn inline(&self) -> Option<Arc<dyn InlineShards>> {
+    fn inline(&self, _: &ChunkSender) -> Option<Arc<dyn InlineShards>> {
         Some(Arc::new(Shards(self.shared.clone())))
     }
 }
@@ -275,7 +275,7 @@ struct WorkerShard {
 }
 
 impl InlineSink for WorkerShard {
-    fn take(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> u64 {
+    fn take(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> Taken {
         let now = self.shared.now();
         if !flows.is_empty() {
             self.shard.lock().unwrap().add_flows(flows, now);
@@ -286,7 +286,11 @@ impl InlineSink for WorkerShard {
             self.shared.agg.lock().unwrap().add_counters(counters, now);
             taken += counters.len();
         }
-        taken as u64
+        Taken {
+            received: taken as u64,
+            sent: taken as u64,
+            dropped: None,
+        }
     }
 }
 

@@ -204,7 +204,8 @@ fn worker_shards_add_up_stay_monotonic_and_expire() {
     let mut c = cfg(&["proto"]);
     c.series_ttl = flowgate_config::HumanDuration::secs(10);
     let mut s = PrometheusSink::new("p", &c, &metrics);
-    let shards = s.inline().expect("the Prometheus sink is inline");
+    let (chunks, _) = super::super::test_chunks(1);
+    let shards = s.inline(&chunks).expect("the Prometheus sink is inline");
     let (mut a, mut b) = (shards.shard(), shards.shard());
     let batch = |proto: u8, bytes: u64, n: usize| {
         let mut batch = RecordBatch::new();
@@ -218,9 +219,9 @@ fn worker_shards_add_up_stay_monotonic_and_expire() {
     };
     let tcp = "flowgate_flow_bytes_total{proto=\"TCP\"}";
     let udp = "flowgate_flow_bytes_total{proto=\"UDP\"}";
-    assert_eq!(a.take(&batch(6, 100, 3), &[]), 3);
-    assert_eq!(b.take(&batch(6, 10, 2), &[]), 2);
-    assert_eq!(b.take(&batch(17, 1, 1), &[]), 1);
+    assert_eq!(a.take(&batch(6, 100, 3), &[]).received, 3);
+    assert_eq!(b.take(&batch(6, 10, 2), &[]).received, 2);
+    assert_eq!(b.take(&batch(17, 1, 1), &[]).received, 1);
     let text = scrape(&metrics);
     assert_eq!(
         sample(&text, tcp),
@@ -257,6 +258,6 @@ fn worker_shards_add_up_stay_monotonic_and_expire() {
         }),
         ..Default::default()
     };
-    assert_eq!(a.take(&RecordBatch::new(), &[c]), 1);
+    assert_eq!(a.take(&RecordBatch::new(), &[c]).received, 1);
     assert_eq!(sample(&scrape(&metrics), "flowgate_interfaces"), Some(1));
 }

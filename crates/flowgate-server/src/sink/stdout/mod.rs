@@ -1,14 +1,25 @@
 //! Lines of JSON (or key=value text) on stdout or in a file.
+//!
+//! In the server the lines are rendered on the receive workers' threads
+//! (`inline.rs`), where the records are still in the core's cache, and
+//! this sink's thread only writes the chunks they hand over. Rendering a
+//! record another core had just written cost twice the rendering itself,
+//! and one thread rendered for every worker. `flowgate decode` renders
+//! through `send` here.
+
+mod inline;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use flowgate_config::{Config, RecordFormat, SinkConfig, StdoutSinkConfig};
 use flowgate_record::{FieldId, OutputFormat, RenderOptions, Renderer};
 
-use super::{Health, Sink, SinkError};
+use super::{Chunk, ChunkSender, Health, InlineShards, Sink, SinkError};
 use flowgate_record::{CounterRecord, RecordBatch};
+use inline::{Shards, Shared};
 
 /// Rendered lines are written once this many bytes are buffered (and on flush).
 const WRITE_AT: usize = 64 * 1024;
@@ -48,12 +59,45 @@ impl Output {
     }
 }
 
-pub struct StdoutSink {
-    name: String,
+/// How records become lines; replaced as a whole on reload.
+struct Format {
     renderer: Renderer,
     /// sFlow counter samples have a JSON form only, and none of the flow
     /// columns `fields` picks: they are written with the full JSON output.
     counters: bool,
+}
+
+impl Format {
+    fn new(cfg: &StdoutSinkConfig) -> Self {
+        Format {
+            renderer: renderer(cfg),
+            counters: writes_counters(cfg),
+        }
+    }
+
+    /// Appends the lines of a batch to `out`; returns how many records they are.
+    fn render(&self, flows: &RecordBatch, counters: &[CounterRecord], out: &mut Vec<u8>) -> u64 {
+        self.renderer.write_batch(flows, out);
+        flows.len() as u64 + self.render_counters(counters, out)
+    }
+
+    /// The lines of sFlow counter samples, if this format has them; returns how many.
+    fn render_counters(&self, counters: &[CounterRecord], out: &mut Vec<u8>) -> u64 {
+        if !self.counters {
+            return 0;
+        }
+        for c in counters {
+            c.write_json(out);
+        }
+        counters.len() as u64
+    }
+}
+
+pub struct StdoutSink {
+    name: String,
+    format: Arc<Format>,
+    /// What the workers' shards render with, and the buffers they reuse.
+    shared: Arc<Shared>,
     out: Output,
     buf: Vec<u8>,
     /// Records rendered into `buf` and not yet written.
@@ -67,10 +111,11 @@ impl StdoutSink {
             let p = cfg.path.as_deref().unwrap_or(Path::new("-"));
             io::Error::new(e.kind(), format!("path {}: {e}", p.display()))
         })?;
+        let format = Arc::new(Format::new(cfg));
         Ok(StdoutSink {
             name: cfg.name.clone().unwrap_or_else(|| "stdout".into()),
-            renderer: renderer(cfg),
-            counters: writes_counters(cfg),
+            shared: Arc::new(Shared::new(format.clone())),
+            format,
             out,
             buf: Vec::with_capacity(WRITE_AT * 2),
             buffered: 0,
@@ -84,9 +129,16 @@ impl StdoutSink {
             return Ok(0);
         }
         let n = std::mem::take(&mut self.buffered);
-        let res = self.out.write_all(&self.buf);
+        let buf = std::mem::take(&mut self.buf);
+        let res = self.write_bytes(&buf, n);
+        self.buf = buf;
         self.buf.clear();
-        match res {
+        res
+    }
+
+    /// Writes `bytes` holding the lines of `n` records.
+    fn write_bytes(&mut self, bytes: &[u8], n: u64) -> Result<u64, SinkError> {
+        match self.out.write_all(bytes) {
             Ok(()) => {
                 self.health = Health::Ok;
                 Ok(n)
@@ -133,16 +185,7 @@ impl Sink for StdoutSink {
     }
 
     fn send(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> Result<u64, SinkError> {
-        for rec in flows {
-            self.renderer.write(rec, &mut self.buf);
-        }
-        self.buffered += flows.len() as u64;
-        if self.counters {
-            for c in counters {
-                c.write_json(&mut self.buf);
-            }
-            self.buffered += counters.len() as u64;
-        }
+        self.buffered += self.format.render(flows, counters, &mut self.buf);
         if self.buf.len() >= WRITE_AT {
             self.write_out()
         } else {
@@ -155,7 +198,30 @@ impl Sink for StdoutSink {
     }
 
     fn takes_counters(&self) -> bool {
-        self.counters
+        self.format.counters
+    }
+
+    fn inline(&self, chunks: &ChunkSender) -> Option<Arc<dyn InlineShards>> {
+        Some(Arc::new(Shards::new(self.shared.clone(), chunks.clone())))
+    }
+
+    /// A full chunk is written as it is; the short ones of quiet times
+    /// (a worker hands on what it has every 100 ms) wait in the buffer
+    /// for `WRITE_AT` bytes or the flush timer, as lines from `send` do.
+    fn write_chunk(&mut self, chunk: Chunk) -> Result<u64, SinkError> {
+        let res = if self.buf.is_empty() && chunk.bytes.len() >= WRITE_AT {
+            self.write_bytes(&chunk.bytes, chunk.records)
+        } else {
+            self.buf.extend_from_slice(&chunk.bytes);
+            self.buffered += chunk.records;
+            if self.buf.len() >= WRITE_AT {
+                self.write_out()
+            } else {
+                Ok(0)
+            }
+        };
+        self.shared.give_back(chunk.bytes);
+        res
     }
 
     fn health(&self) -> Health {
@@ -176,8 +242,8 @@ impl Sink for StdoutSink {
                 io_kind: None,
             });
         };
-        self.renderer = renderer(cfg);
-        self.counters = writes_counters(cfg);
+        self.format = Arc::new(Format::new(cfg));
+        self.shared.set_format(self.format.clone());
         match Output::open(cfg.path.as_deref()) {
             Ok(out) => {
                 self.out = out;
@@ -198,55 +264,4 @@ impl Sink for StdoutSink {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use flowgate_record::FlowType;
-
-    fn batch(n: usize) -> RecordBatch {
-        let mut b = RecordBatch::new();
-        for i in 0..n {
-            let r = b.push();
-            r.flow_type = FlowType::NetflowV5;
-            r.bytes = i as u64;
-        }
-        b
-    }
-
-    #[test]
-    fn buffers_until_flush_then_counts_sent_and_reopens_on_reload() {
-        let dir = std::env::temp_dir().join(format!("flowgate-stdout-sink-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (a, b) = (dir.join("a.json"), dir.join("b.json"));
-        let mut config = Config::default();
-        config.sinks.stdout_mut().path = Some(a.clone());
-        config.sinks.stdout_mut().fields = Some(vec!["type".into(), "bytes".into()]);
-        let mut sink = StdoutSink::open(config.sinks.stdout_mut()).unwrap();
-        assert_eq!(sink.send(&batch(2), &[]).unwrap(), 0, "buffered");
-        assert_eq!(std::fs::read_to_string(&a).unwrap(), "");
-        assert_eq!(sink.flush().unwrap(), 2);
-        assert_eq!(
-            std::fs::read_to_string(&a).unwrap(),
-            "{\"type\":\"NETFLOW_V5\",\"bytes\":0}\n{\"type\":\"NETFLOW_V5\",\"bytes\":1}\n"
-        );
-        // Rotation: the file is moved away, SIGHUP reopens the configured path.
-        std::fs::rename(&a, &b).unwrap();
-        sink.reload(&config).unwrap();
-        sink.send(&batch(1), &[]).unwrap();
-        assert_eq!(sink.flush().unwrap(), 1);
-        assert_eq!(std::fs::read_to_string(&a).unwrap().lines().count(), 1);
-        assert_eq!(std::fs::read_to_string(&b).unwrap().lines().count(), 2);
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn a_large_batch_is_written_without_waiting_for_flush() {
-        let mut config = Config::default();
-        let path =
-            std::env::temp_dir().join(format!("flowgate-stdout-big-{}.json", std::process::id()));
-        config.sinks.stdout_mut().path = Some(path.clone());
-        let mut sink = StdoutSink::open(config.sinks.stdout_mut()).unwrap();
-        let sent = sink.send(&batch(2000), &[]).unwrap();
-        assert_eq!(sent, 2000);
-        let _ = std::fs::remove_file(&path);
-    }
-}
+mod tests;
