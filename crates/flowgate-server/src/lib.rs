@@ -3,7 +3,9 @@
 //! ```text
 //! UDP ─► receive worker (recvmmsg, N per listener, SO_REUSEPORT)
 //!          └─ DatagramProcessor: decode ─► enrich   (one Decoder per worker)
-//!               └─ Fanout ─► bounded queue ─► sink thread (stdout, ...)   one per sink
+//!               └─ Fanout ─► bounded queue ─► sink thread (Kafka)   one per sink
+//!                      └─ inline shard on the worker (stdout renders, Prometheus
+//!                         aggregates) ─► stdout's queue of lines ─► its thread writes
 //! ```
 //!
 //! [`run`] is `flowgate run`; [`Pipeline`] is the same decode-enrich-sink

@@ -108,6 +108,8 @@ impl LineShard {
         }
     }
 
+    /// Sends the chunk to the sink's thread, if it holds any line; says
+    /// how many records were lost, and why, if the queue refused it.
     fn hand_on(&mut self) -> Option<(&'static str, u64)> {
         if self.chunk.records == 0 {
             return None;
@@ -123,9 +125,7 @@ impl LineShard {
             .err()
             .map(|reason| (reason, records))
     }
-}
 
-impl LineShard {
     /// Counts `n` records just rendered, and hands the chunk on once full.
     fn add(&mut self, n: u64, taken: &mut Taken) {
         self.chunk.records += n;
