@@ -68,8 +68,10 @@ pub(super) const U64_MAX_LEN: usize = 20;
 /// Most an address takes, quoted: `"` + 39 (full IPv6) + `"`; a prefix adds `/128`.
 pub(super) const IP_MAX_LEN: usize = 41;
 pub(super) const NET_MAX_LEN: usize = IP_MAX_LEN + 4;
-/// The octet writer stores three bytes for an octet of one digit: slack it may need.
-const SLACK: usize = 2;
+/// The writers store whole words and keep only the digits, so a value may
+/// touch bytes past its longest form: at most three (a five-digit u16 is
+/// stored as eight bytes), kept with one to spare.
+const SLACK: usize = 4;
 
 /// Reserves `N` bytes at the end of `out`, lets `f` write into them, and
 /// cuts off what it did not use. `N` must cover the most `f` can write,
