@@ -86,7 +86,10 @@ impl InlineShards for Shards {
             chunks: self.chunks.clone(),
             format,
             generation,
-            chunk: Chunk::default(),
+            chunk: Chunk {
+                bytes: self.shared.buffer(),
+                records: 0,
+            },
         })
     }
 }
@@ -142,9 +145,6 @@ impl LineShard {
 impl InlineSink for LineShard {
     fn take(&mut self, flows: &RecordBatch, counters: &[CounterRecord]) -> Taken {
         self.refresh();
-        if self.chunk.bytes.capacity() == 0 {
-            self.chunk.bytes = self.shared.buffer();
-        }
         let mut taken = Taken::default();
         for part in flows.as_slice().chunks(LINES_PER_LOOK) {
             self.format
