@@ -38,12 +38,10 @@ fn a_blocked_sink_drops_at_its_queue_and_counts_by_stage_and_reason() {
     );
     let dropped = "flowgate_records_dropped_total{stage=\"sink_queue\",reason=\"queue_full\",sink=\"stdout\"}";
     let n = server.wait_metric(dropped, 1.0);
+    // Of 6000 records, what the pipe, the queue's two chunks and the
+    // shards' open chunks cannot hold (chunks end at a size, not at a
+    // datagram's end).
     assert!((1000.0..6000.0).contains(&n), "dropped {n}");
-    assert_eq!(
-        n % 30.0,
-        0.0,
-        "whole batches of whole datagrams are dropped"
-    );
     assert_eq!(
         server.metric("flowgate_queue_depth{sink=\"stdout\"}"),
         Some(2.0)

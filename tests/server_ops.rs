@@ -25,7 +25,7 @@ fn check_config_prints_the_effective_config_and_names_bad_keys() {
         "{out}"
     );
     assert!(
-        out.contains("queue_batches: 64"),
+        out.contains("queue_batches: 128") && out.contains("render_threads: 1"),
         "every key is printed:\n{out}"
     );
 
@@ -202,7 +202,7 @@ fn operator_metrics_are_there_from_the_start() {
     );
     assert_eq!(
         metric_value(&m, "flowgate_queue_capacity{sink=\"stdout\"}"),
-        Some(64.0)
+        Some(128.0)
     );
     assert_eq!(
         metric_value(&m, "flowgate_records_dropped_total{stage=\"sink_queue\",reason=\"queue_full\",sink=\"stdout\"}"),

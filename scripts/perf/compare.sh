@@ -7,7 +7,7 @@
 #   scripts/perf/compare.sh                      # flowgate (prometheus, json) + nfcapd, nfacctd, sfacctd
 #   scripts/perf/compare.sh --quick              # 5 s steps, fewer rates
 #   scripts/perf/compare.sh --variants prom --peers nfcapd --protos v5
-#   GOFLOW2_BIN=/path/to/goflow2 scripts/perf/compare.sh --peers goflow2
+#   GOFLOW2_BIN=/path/to/goflow2 scripts/perf/compare.sh --peers goflow2,goflow2-json
 #   KAFKA_BROKERS=127.0.0.1:9092 scripts/perf/compare.sh --variants kafka --protos v5
 #   scripts/perf/compare.sh --ports 8 --workers 2 # eight exporters (source ports), for everyone
 #
@@ -105,11 +105,18 @@ for v in ${variants//,/ }; do
     *) echo "unknown variant $v (prom, json, kafka)" >&2; exit 2 ;;
   esac
 done
+# goflow2's decoded records of any protocol (one protocol runs at a time).
+goflow2_count='prom:http://127.0.0.1:{mport}/metrics ^goflow2_flow_process_(nf_flowset_records_total\{.*type="DataFlowSet".*version="10"|nf_flowset_total\{.*version="5"|sf_samples_total\{.*type="FlowSample")'
 for p in ${peers//,/ }; do
   case $p in
     nfcapd|nfacctd) command -v "$p" >/dev/null && run "$p" "$(only "$protos" v5,ipfix,v9)" --peer "$p" ;;
     sfacctd) command -v sfacctd >/dev/null && run sfacctd "$(only "$protos" sflow)" --peer sfacctd ;;
     goflow2) [ -n "${GOFLOW2_BIN:-}" ] && run goflow2 "$protos" --peer goflow2 ;;
+    # The harness runs goflow2 with its protobuf format; this is goflow2
+    # writing JSON lines, the like of flowgate-json.
+    goflow2-json) [ -n "${GOFLOW2_BIN:-}" ] && run goflow2-json "$protos" --name goflow2-json \
+      --cmd "$GOFLOW2_BIN -listen '{scheme}://127.0.0.1:{port}' -addr 127.0.0.1:{mport} -format json -transport file -transport.file /dev/null" \
+      --count "$goflow2_count" ;;
     none) ;;
     *) echo "unknown peer $p" >&2; exit 2 ;;
   esac || echo "peer $p not installed: skipped" >&2

@@ -57,6 +57,10 @@ impl RecordBatch {
         self.local = local;
     }
 
+    pub fn is_local(&self) -> bool {
+        self.local
+    }
+
     /// Drops the last record (a decoder that found a record unusable half-way).
     pub fn pop(&mut self) {
         self.len = self.len.saturating_sub(1);

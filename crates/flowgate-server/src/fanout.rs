@@ -4,6 +4,8 @@
 //! once per window. Inline sinks (see `Sink::inline`) take the batch on
 //! the worker's own thread instead, through a shard per worker; what a
 //! shard cannot hand on to its sink's thread is counted the same way.
+//! A worker that has fallen behind may pass a batch to the sink's helper
+//! threads instead (`crate::offload`).
 
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use prometheus_client::metrics::counter::Counter;
 use crate::batch::Batch;
 use crate::logging::RateLimiter;
 use crate::metrics::Metrics;
+use crate::offload::Helpers;
 use crate::queue::QueueSender;
 use crate::sink::{Delivery, InlineShards, InlineSink, SinkHandle, Taken};
 
@@ -23,10 +26,32 @@ struct Target {
 
 #[derive(Clone)]
 struct Inline {
-    name: Arc<str>,
     shards: Arc<dyn InlineShards>,
+    counts: InlineCounts,
+    helpers: Option<Helpers>,
+}
+
+/// What an inline sink's shards took, wherever they ran.
+#[derive(Clone)]
+struct InlineCounts {
+    name: Arc<str>,
     received: Counter,
     sent: Counter,
+    drops: Drops,
+}
+
+impl InlineCounts {
+    fn count(&self, t: Taken) {
+        if t.received > 0 {
+            self.received.inc_by(t.received);
+        }
+        if t.sent > 0 {
+            self.sent.inc_by(t.sent);
+        }
+        if let Some((reason, n)) = t.dropped {
+            self.drops.count(&self.name, reason, n);
+        }
+    }
 }
 
 /// Each receive worker holds a clone; the sinks' queues close when the
@@ -39,28 +64,43 @@ pub struct Fanout {
 }
 
 impl Fanout {
-    pub fn new(sinks: &[SinkHandle], metrics: Arc<Metrics>, limiter: Arc<RateLimiter>) -> Self {
+    /// Starts the inline sinks' helper threads, if they have any.
+    pub fn new(
+        sinks: &[SinkHandle],
+        metrics: Arc<Metrics>,
+        limiter: Arc<RateLimiter>,
+    ) -> std::io::Result<Self> {
+        let drops = Drops { metrics, limiter };
         let mut targets = Vec::new();
         let mut inline = Vec::new();
         for s in sinks {
             match &s.inline {
-                Some(shards) => inline.push(Inline {
-                    name: s.name.as_str().into(),
-                    shards: shards.clone(),
-                    received: metrics.sink_records_counter(&s.name, "received"),
-                    sent: metrics.sink_records_counter(&s.name, "sent"),
-                }),
+                Some(shards) => {
+                    let counts = InlineCounts {
+                        name: s.name.as_str().into(),
+                        received: drops.metrics.sink_records_counter(&s.name, "received"),
+                        sent: drops.metrics.sink_records_counter(&s.name, "sent"),
+                        drops: drops.clone(),
+                    };
+                    let booked = counts.clone();
+                    let helpers = Helpers::start(&s.name, shards, move |t| booked.count(t))?;
+                    inline.push(Inline {
+                        shards: shards.clone(),
+                        counts,
+                        helpers,
+                    });
+                }
                 None => targets.push(Target {
                     name: s.name.as_str().into(),
                     queue: s.queue.clone(),
                 }),
             }
         }
-        Fanout {
+        Ok(Fanout {
             targets,
             inline,
-            drops: Drops { metrics, limiter },
-        }
+            drops,
+        })
     }
 
     /// The calling worker's own shards of the inline sinks.
@@ -71,8 +111,13 @@ impl Fanout {
                 .iter()
                 .map(|i| (i.shards.shard(), i.clone()))
                 .collect(),
-            drops: self.drops.clone(),
         }
+    }
+
+    /// Whether batches may leave the worker: a sink takes them through a
+    /// queue, or an inline sink has helpers.
+    pub fn batches_leave_workers(&self) -> bool {
+        self.has_queues() || self.inline.iter().any(|i| i.helpers.is_some())
     }
 
     /// Whether any sink takes batches through a queue.
@@ -114,34 +159,34 @@ impl Drops {
 /// One worker's shards of the inline sinks, with their counters.
 pub struct InlineTargets {
     shards: Vec<(Box<dyn InlineSink>, Inline)>,
-    drops: Drops,
 }
 
 impl InlineTargets {
     pub fn take(&mut self, batch: &Batch) {
         for (shard, sink) in &mut self.shards {
-            let taken = shard.take(&batch.flows, &batch.counters);
-            Self::count(&self.drops, sink, taken);
+            sink.counts.count(shard.take(&batch.flows, &batch.counters));
         }
+    }
+
+    /// As `take`, for a batch that may leave the worker: when `behind`,
+    /// a sink's helper may take it instead of the worker's own shard.
+    /// Says whether one did.
+    pub fn take_shared(&mut self, batch: &Arc<Batch>, behind: bool) -> bool {
+        let mut offloaded = false;
+        for (shard, sink) in &mut self.shards {
+            if behind && sink.helpers.as_ref().is_some_and(|h| h.offer(batch)) {
+                offloaded = true;
+                continue;
+            }
+            sink.counts.count(shard.take(&batch.flows, &batch.counters));
+        }
+        offloaded
     }
 
     /// Hands on what the shards hold back; see `InlineSink::flush`.
     pub fn flush(&mut self) {
         for (shard, sink) in &mut self.shards {
-            let taken = shard.flush();
-            Self::count(&self.drops, sink, taken);
-        }
-    }
-
-    fn count(drops: &Drops, sink: &Inline, t: Taken) {
-        if t.received > 0 {
-            sink.received.inc_by(t.received);
-        }
-        if t.sent > 0 {
-            sink.sent.inc_by(t.sent);
-        }
-        if let Some((reason, n)) = t.dropped {
-            drops.count(&sink.name, reason, n);
+            sink.counts.count(shard.flush());
         }
     }
 }

@@ -18,6 +18,7 @@ mod fanout;
 mod http;
 mod logging;
 mod metrics;
+mod offload;
 mod pipeline;
 mod processor;
 mod queue;

@@ -108,7 +108,8 @@ async fn serve(args: RunArgs, config: Config, log: Option<LogHandle>) -> Result<
     };
     let listeners = {
         let shared = WorkerShared {
-            fanout: Fanout::new(&sinks, metrics.clone(), limiter.clone()),
+            fanout: Fanout::new(&sinks, metrics.clone(), limiter.clone())
+                .map_err(|e| format!("starting the sinks' render threads: {e}"))?,
             metrics: metrics.clone(),
             limiter: limiter.clone(),
             stop: stop.clone(),

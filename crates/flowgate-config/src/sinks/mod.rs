@@ -159,6 +159,7 @@ impl SinkConfig {
                 a.enabled == b.enabled
                     && a.queue_batches == b.queue_batches
                     && a.flush_interval == b.flush_interval
+                    && a.render_threads == b.render_threads
             }
             (a, b) => a == b,
         }

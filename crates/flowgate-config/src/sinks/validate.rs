@@ -108,7 +108,16 @@ fn field_names(bad: &mut Vec<String>, key: &str, names: &[String], what: &str) {
     }
 }
 
+/// More render threads than this is a typo, not a machine.
+const MAX_RENDER_THREADS: usize = 64;
+
 fn stdout(key: &str, s: &StdoutSinkConfig, bad: &mut Vec<String>) {
+    if s.render_threads > MAX_RENDER_THREADS {
+        bad.push(format!(
+            "{key}.render_threads: {} is more than {MAX_RENDER_THREADS}; fix: at most one per core the workers leave idle (0 to 4 is usual)",
+            s.render_threads
+        ));
+    }
     let Some(fields) = &s.fields else { return };
     if fields.is_empty() {
         bad.push(format!(

@@ -30,7 +30,8 @@ pub const KEEP: usize = 64;
 
 #[derive(Default)]
 pub struct BatchPool {
-    sent: VecDeque<Arc<Batch>>,
+    /// Sent batches, each with whether another core may have read it.
+    sent: VecDeque<(Arc<Batch>, bool)>,
     idle: Vec<Batch>,
     /// Batches never leave the worker (only inline sinks).
     local: bool,
@@ -61,14 +62,16 @@ impl BatchPool {
     pub fn take(&mut self) -> Batch {
         // Sinks finish batches in the order they were sent, so the
         // released ones are at the front.
-        while let Some(front) = self.sent.pop_front() {
+        while let Some((front, left)) = self.sent.pop_front() {
             match Arc::try_unwrap(front) {
                 Ok(mut b) => {
                     b.clear();
+                    // Records only this core touched reset by plain stores.
+                    b.flows.set_local(self.local || !left);
                     self.idle.push(b);
                 }
                 Err(still_shared) => {
-                    self.sent.push_front(still_shared);
+                    self.sent.push_front((still_shared, left));
                     break;
                 }
             }
@@ -86,7 +89,9 @@ impl BatchPool {
         self.idle.push(b);
     }
 
-    pub fn keep(&mut self, sent: Arc<Batch>) {
+    /// `left`: another core may read the batch (a sink's queue or helper
+    /// took it), so its records are reset with a look before each store.
+    pub fn keep(&mut self, sent: Arc<Batch>, left: bool) {
         if self.sent.len() + self.idle.len() >= KEEP {
             if self.idle.is_empty() {
                 self.sent.pop_front();
@@ -95,7 +100,7 @@ impl BatchPool {
                 self.idle.remove(0);
             }
         }
-        self.sent.push_back(sent);
+        self.sent.push_back((sent, left));
     }
 
     /// Batches this pool holds (in flight or idle), for tests.
@@ -116,7 +121,7 @@ mod tests {
         b.flows.push().bytes = 7;
         let sent = Arc::new(b);
         let in_sink = sent.clone();
-        pool.keep(sent);
+        pool.keep(sent, true);
         let fresh = pool.take();
         assert!(fresh.is_empty());
         drop(in_sink);
@@ -133,7 +138,20 @@ mod tests {
         b.flows.push();
         let a = Arc::new(b);
         sinks.push(a.clone());
-        pool.keep(a);
+        pool.keep(a, true);
+    }
+
+    #[test]
+    fn a_batch_no_other_core_read_resets_in_cache() {
+        let mut pool = BatchPool::new(false);
+        for left in [false, true] {
+            let mut b = pool.take();
+            b.flows.push();
+            pool.keep(Arc::new(b), left);
+            let again = pool.take();
+            assert_eq!(again.flows.is_local(), !left, "left another core: {left}");
+            pool.give_back(again);
+        }
     }
 
     #[test]
@@ -167,7 +185,7 @@ mod tests {
                 again.counters.capacity() > 0,
                 "an idle batch, not a new one"
             );
-            pool.keep(Arc::new(again));
+            pool.keep(Arc::new(again), true);
         }
         assert_eq!(
             pool.held(),

@@ -50,6 +50,11 @@ impl RecvBatch {
         }
     }
 
+    /// Datagrams one call can return.
+    pub fn capacity(&self) -> usize {
+        self.hdrs.len()
+    }
+
     /// Receives up to the batch size. `flags`: MSG_WAITFORONE to block for
     /// the first datagram only (up to the socket's receive timeout), or
     /// MSG_DONTWAIT to take only what is queued.

@@ -92,8 +92,8 @@ impl Loop {
     fn new(w: Worker) -> Self {
         let slot = w.shared.templates.register();
         let inline = w.shared.fanout.inline_shards();
-        // With no sink queue, batches never leave this core.
-        let pool = BatchPool::new(!w.shared.fanout.has_queues());
+        // With no sink queue and no helper, batches never leave this core.
+        let pool = BatchPool::new(!w.shared.fanout.batches_leave_workers());
         Loop {
             w,
             slot,
@@ -178,6 +178,8 @@ impl Loop {
         let received_ns = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
+        // A full read: more is waiting on the socket.
+        let behind = n == recv.capacity();
         let mut batch = self.pool.take();
         self.pending.datagrams += n as u64;
         for i in 0..n {
@@ -214,28 +216,32 @@ impl Loop {
                 received_ns,
             );
             if batch.len() >= self.pool.flush_records() {
-                self.send(batch);
+                self.send(batch, behind);
                 batch = self.pool.take();
             }
         }
         if batch.is_empty() {
             self.pool.give_back(batch);
         } else {
-            self.send(batch);
+            self.send(batch, behind);
         }
     }
 
-    fn send(&mut self, batch: crate::batch::Batch) {
-        self.inline.take(&batch);
+    /// `behind`: the worker has more waiting than it can take in time,
+    /// so an inline sink's helper may take the batch (`crate::offload`).
+    fn send(&mut self, batch: crate::batch::Batch, behind: bool) {
         if self.pool.is_local() {
             // Only inline sinks: the batch is refilled at once, while it
             // is still in this core's cache.
+            self.inline.take(&batch);
             self.pool.give_back(batch);
             return;
         }
         let batch = Arc::new(batch);
+        let offloaded = self.inline.take_shared(&batch, behind);
         self.w.shared.fanout.send(&batch);
-        self.pool.keep(batch);
+        let left = offloaded || self.w.shared.fanout.has_queues();
+        self.pool.keep(batch, left);
     }
 
     fn observe(

@@ -148,6 +148,13 @@ pub trait Sink: Send {
 /// Makes the per-worker parts of an inline sink (see [`Sink::inline`]).
 pub trait InlineShards: Send + Sync {
     fn shard(&self) -> Box<dyn InlineSink>;
+
+    /// Threads that may run shards of their own for workers that have
+    /// fallen behind (`crate::offload`): worth it where a shard's work per
+    /// record is large (rendering), not where it is a few additions.
+    fn helpers(&self) -> usize {
+        0
+    }
 }
 
 /// One receive worker's part of an inline sink. It must not block on

@@ -69,11 +69,16 @@ impl Shared {
 pub(super) struct Shards {
     shared: Arc<Shared>,
     chunks: ChunkSender,
+    helpers: usize,
 }
 
 impl Shards {
-    pub(super) fn new(shared: Arc<Shared>, chunks: ChunkSender) -> Self {
-        Shards { shared, chunks }
+    pub(super) fn new(shared: Arc<Shared>, chunks: ChunkSender, helpers: usize) -> Self {
+        Shards {
+            shared,
+            chunks,
+            helpers,
+        }
     }
 }
 
@@ -91,6 +96,10 @@ impl InlineShards for Shards {
                 records: 0,
             },
         })
+    }
+
+    fn helpers(&self) -> usize {
+        self.helpers
     }
 }
 

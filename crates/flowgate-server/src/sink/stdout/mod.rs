@@ -103,6 +103,7 @@ pub struct StdoutSink {
     /// Records rendered into `buf` and not yet written.
     buffered: u64,
     health: Health,
+    render_threads: usize,
 }
 
 impl StdoutSink {
@@ -120,6 +121,7 @@ impl StdoutSink {
             buf: Vec::with_capacity(WRITE_AT * 2),
             buffered: 0,
             health: Health::Ok,
+            render_threads: cfg.render_threads,
         })
     }
 
@@ -202,7 +204,11 @@ impl Sink for StdoutSink {
     }
 
     fn inline(&self, chunks: &ChunkSender) -> Option<Arc<dyn InlineShards>> {
-        Some(Arc::new(Shards::new(self.shared.clone(), chunks.clone())))
+        Some(Arc::new(Shards::new(
+            self.shared.clone(),
+            chunks.clone(),
+            self.render_threads,
+        )))
     }
 
     /// A full chunk is written as it is; the short ones of quiet times

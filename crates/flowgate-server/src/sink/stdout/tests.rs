@@ -194,3 +194,55 @@ fn shards_render_with_the_format_of_a_reload() {
         "{\"type\":\"NETFLOW_V5\"}\nbytes=0\n"
     );
 }
+
+#[test]
+fn a_render_thread_writes_the_lines_of_batches_a_worker_offers() {
+    let path = temp_file("helper");
+    let (mut sink, _) = sink_writing(&path, Some(&["type", "bytes"]));
+    let (chunks, rx) = test_chunks(8);
+    let shards = sink.inline(&chunks).unwrap();
+    drop(chunks);
+    assert_eq!(shards.helpers(), 1, "one render thread by default");
+    let booked = std::sync::Arc::new(std::sync::Mutex::new(Taken::default()));
+    let b = booked.clone();
+    let helpers = crate::offload::Helpers::start("stdout", &shards, move |t: Taken| {
+        b.lock().unwrap().received += t.received;
+    })
+    .unwrap()
+    .expect("render_threads: 1 starts a helper");
+    let offered = std::sync::Arc::new(crate::batch::Batch {
+        flows: batch(5),
+        ..Default::default()
+    });
+    assert!(helpers.offer(&offered));
+    // The workers and the sink's own end let go: the helper hands on its
+    // lines and ends, and with it the last sender of the sink's queue.
+    drop((helpers, shards));
+    let chunk = next_chunk(&rx);
+    assert!(
+        matches!(
+            rx.recv_timeout(Duration::from_secs(5)),
+            Err(crate::queue::RecvError::Closed)
+        ),
+        "the queue closes once the helper is done"
+    );
+    assert_eq!(chunk.records, 5);
+    assert_eq!(
+        booked.lock().unwrap().received,
+        5,
+        "received where rendered"
+    );
+    sink.write_chunk(chunk).unwrap();
+    assert_eq!(sink.flush().unwrap(), 5);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let bytes: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["bytes"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(bytes, [0, 1, 2, 3, 4]);
+}
