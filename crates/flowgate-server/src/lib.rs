@@ -6,6 +6,7 @@
 //!               └─ Fanout ─► bounded queue ─► sink thread (Kafka)   one per sink
 //!                      └─ inline shard on the worker (stdout renders, Prometheus
 //!                         aggregates) ─► stdout's queue of lines ─► its thread writes
+//!                         (a worker that is behind offers batches to render threads)
 //! ```
 //!
 //! [`run`] is `flowgate run`; [`Pipeline`] is the same decode-enrich-sink
