@@ -190,3 +190,80 @@ impl InlineTargets {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use flowgate_config::StdoutSinkConfig;
+
+    use super::*;
+    use crate::sink::{self, SinkSpec, StdoutSink};
+
+    fn batch(from: u64, n: u64) -> Arc<Batch> {
+        let mut b = Batch::with_capacity(n as usize);
+        for i in from..from + n {
+            b.flows.push().bytes = i;
+        }
+        Arc::new(b)
+    }
+
+    /// A worker that keeps up renders on its own thread; one that is
+    /// behind hands the batch to the idle render thread; either way every
+    /// line is written once and counted received and sent.
+    #[test]
+    fn a_worker_that_is_behind_hands_batches_to_the_render_thread() {
+        let path =
+            std::env::temp_dir().join(format!("flowgate-fanout-{}.json", std::process::id()));
+        let cfg = StdoutSinkConfig {
+            path: Some(path.clone()),
+            fields: Some(vec!["bytes".into()]),
+            ..Default::default()
+        };
+        let metrics = Arc::new(Metrics::new(10));
+        let limiter = Arc::new(RateLimiter::new(Duration::from_secs(1)));
+        let spec = SinkSpec {
+            queue_batches: 8,
+            flush_interval: Duration::from_millis(50),
+            close_timeout: Duration::from_secs(1),
+        };
+        let sink = StdoutSink::open(&cfg).unwrap();
+        let handle = sink::spawn(Box::new(sink), spec, metrics.clone(), limiter.clone()).unwrap();
+        let fanout = Fanout::new(std::slice::from_ref(&handle), metrics.clone(), limiter).unwrap();
+        assert!(fanout.batches_leave_workers() && !fanout.has_queues());
+        let mut worker = fanout.inline_shards();
+        let kept_up = batch(0, 3);
+        assert!(
+            !worker.take_shared(&kept_up, false),
+            "rendered on the worker"
+        );
+        assert_eq!(Arc::strong_count(&kept_up), 1);
+        assert!(
+            worker.take_shared(&batch(3, 4), true),
+            "the idle render thread took it"
+        );
+        worker.flush();
+        drop((worker, fanout));
+        assert!(handle.wait(Duration::from_secs(10)), "the sink drained");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        let mut written: Vec<u64> = text
+            .lines()
+            .map(|l| {
+                l.trim_start_matches("{\"bytes\":")
+                    .trim_end_matches('}')
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        written.sort_unstable();
+        assert_eq!(written, (0..7).collect::<Vec<_>>(), "every line once");
+        for outcome in ["received", "sent"] {
+            assert_eq!(
+                metrics.sink_records_counter("stdout", outcome).get(),
+                7,
+                "{outcome}"
+            );
+        }
+    }
+}

@@ -176,7 +176,7 @@ impl Room<'_> {
         } else {
             let high = n / E8;
             let top = (high / E8) as u32;
-            // 1 ..= 1844; 10 or more for any time after 1970 + 3 years.
+            // 1 ..= 1844: 10 or more for any nanosecond time after 1973.
             if top < 10 {
                 self.byte(b'0' + top as u8);
             } else {
