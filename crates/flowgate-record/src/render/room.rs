@@ -140,30 +140,26 @@ impl Room<'_> {
         if n < 10 {
             self.byte(b'0' + n as u8);
         } else if n < 10_000 {
-            self.two_to_four(n as u32);
+            // Two lanes of 16 bits, n / 100 and n % 100, each split into
+            // its two digits as in `eight_digits`.
+            let n = n as u32;
+            let v = (n / 100) | ((n % 100) << 16);
+            let tens = ((v * 103) >> 10) & 0x000f_000f;
+            let digits = tens | (v - tens * 10) << 8;
+            let len = 2 + u32::from(n >= 100) + u32::from(n >= 1000);
+            let word = (digits | 0x3030_3030) >> (8 * (4 - len));
+            self.buf[self.len..self.len + 4].copy_from_slice(&word.to_le_bytes());
+            self.len += len as usize;
         } else {
             self.u64_long(n);
         }
     }
 
-    /// 10 ..= 9999: two lanes of 16 bits, n / 100 and n % 100, each split
-    /// into its two digits as in `eight_digits`; one word stored.
-    #[inline(always)]
-    fn two_to_four(&mut self, n: u32) {
-        let v = (n / 100) | ((n % 100) << 16);
-        let tens = ((v * 103) >> 10) & 0x000f_000f;
-        let digits = tens | (v - tens * 10) << 8;
-        let len = 2 + u32::from(n >= 100) + u32::from(n >= 1000);
-        let word = (digits | 0x3030_3030) >> (8 * (4 - len));
-        self.buf[self.len..self.len + 4].copy_from_slice(&word.to_le_bytes());
-        self.len += len as usize;
-    }
-
     /// Numbers of five digits or more, in runs of eight digits made in
     /// registers (see [`eight_digits`]) and stored eight bytes at once;
-    /// the leading run's zeros are shifted out. Nanosecond timestamps (19
-    /// digits) lead with three or four digits: one word. Digit pairs from
-    /// a table, one division per pair, were a third of the renderer's time.
+    /// the leading run's zeros are shifted out. Nanosecond timestamps have
+    /// 19 digits: digit pairs from a table, one division per pair, were a
+    /// third of the renderer's time.
     #[inline(never)]
     fn u64_long(&mut self, n: u64) {
         const E8: u64 = 100_000_000;
@@ -174,16 +170,10 @@ impl Room<'_> {
             self.leading((n / E8) as u32);
             self.eight((n % E8) as u32);
         } else {
-            let high = n / E8;
-            let top = (high / E8) as u32;
-            // 1 ..= 1844: 10 or more for any nanosecond time after 1973.
-            if top < 10 {
-                self.byte(b'0' + top as u8);
-            } else {
-                self.two_to_four(top);
-            }
-            self.eight((high % E8) as u32);
-            self.eight((n % E8) as u32);
+            let rest = n % E16;
+            self.leading((n / E16) as u32);
+            self.eight((rest / E8) as u32);
+            self.eight((rest % E8) as u32);
         }
     }
 
@@ -308,23 +298,17 @@ impl Room<'_> {
         self.small(len);
     }
 
-    /// `aa:bb:cc:dd:ee:ff` of the low 48 bits: each pair of octets is
-    /// `hh:hh:` made in one word, its four nibbles in bytes 0, 1, 3 and 4
-    /// turned to hex digits all at once (`'0'` added, and 39 more where a
-    /// nibble is 10 or above). Writes 20 bytes, keeps 17.
+    /// `aa:bb:cc:dd:ee:ff` of the low 48 bits.
     #[inline]
     pub(super) fn mac(&mut self, m: u64) {
-        const SIX: u64 = 0x0000_0006_0600_0606;
-        const ZEROS: u64 = 0x0000_0030_3000_3030;
-        const COLONS: u64 = 0x0000_3a00_003a_0000;
-        for i in 0..3 {
-            let pair = (m >> (32 - 16 * i)) & 0xffff;
-            let (a, b) = (pair >> 8, pair & 0xff);
-            let nibbles = a >> 4 | (a & 15) << 8 | (b >> 4) << 24 | (b & 15) << 32;
-            let letters = ((nibbles + SIX) >> 4) & (SIX / 6);
-            let word = (nibbles + ZEROS + letters * 39) | COLONS;
-            let at = self.len + 6 * i;
-            self.buf[at..at + 8].copy_from_slice(&word.to_le_bytes());
+        let b = &mut self.buf[self.len..self.len + 17];
+        for (i, chunk) in b.chunks_mut(3).enumerate() {
+            let byte = (m >> (40 - 8 * i)) as u8;
+            chunk[0] = HEX[(byte >> 4) as usize];
+            chunk[1] = HEX[(byte & 15) as usize];
+            if let Some(sep) = chunk.get_mut(2) {
+                *sep = b':';
+            }
         }
         self.len += 17;
     }
