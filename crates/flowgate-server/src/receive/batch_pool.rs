@@ -91,7 +91,21 @@ impl BatchPool {
 
     /// `left`: another core may read the batch (a sink's queue or helper
     /// took it), so its records are reset with a look before each store.
-    pub fn keep(&mut self, sent: Arc<Batch>, left: bool) {
+    /// One that did not leave is free at once: it goes straight back to
+    /// the idle ones, not behind a batch a helper still holds (where it
+    /// would wait, and fresh batches be allocated meanwhile).
+    pub fn keep(&mut self, mut sent: Arc<Batch>, left: bool) {
+        if !left {
+            match Arc::try_unwrap(sent) {
+                Ok(mut b) => {
+                    b.clear();
+                    b.flows.set_local(true);
+                    self.idle.push(b);
+                    return;
+                }
+                Err(shared) => sent = shared,
+            }
+        }
         if self.sent.len() + self.idle.len() >= KEEP {
             if self.idle.is_empty() {
                 self.sent.pop_front();
@@ -152,6 +166,21 @@ mod tests {
             assert_eq!(again.flows.is_local(), !left, "left another core: {left}");
             pool.give_back(again);
         }
+    }
+
+    #[test]
+    fn a_batch_that_stayed_is_reused_while_an_older_one_is_still_out() {
+        let mut pool = BatchPool::new(false);
+        let mut b = pool.take();
+        b.counters.reserve_exact(10);
+        let out = Arc::new(b);
+        pool.keep(out.clone(), true);
+        let mut b = pool.take();
+        b.counters.reserve_exact(20);
+        pool.keep(Arc::new(b), false);
+        let again = pool.take();
+        assert_eq!(again.counters.capacity(), 20, "reused, not a new batch");
+        drop(out);
     }
 
     #[test]
