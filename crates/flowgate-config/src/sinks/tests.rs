@@ -162,6 +162,16 @@ fn mistakes_name_the_key_and_the_fix() {
     let e = load_yaml("sinks:\n  - {path: /x}\n", &[], &none).unwrap_err();
     assert!(e.contains("`type` is missing; fix:"), "{e}");
     let e = load_yaml(
+        "sinks:\n  - {type: stdout, render_threads: 500}\n",
+        &[],
+        &none,
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("sinks[0] (stdout).render_threads: 500 is more than 64; fix:"),
+        "{e}"
+    );
+    let e = load_yaml(
         "sinks:
   - {type: kafka, brokers: 'nohost', topic: 'a b', key_fields: [src_adr]}
   - {type: kafka, producer: {bootstrap.servers: x}, sasl: {mechanism: PLAIN}}
@@ -204,9 +214,14 @@ fn restart_only_changes_name_the_sink() {
         k.topic = "other".into();
     }
     b.sinks.0.pop();
+    b.sinks.stdout_mut().render_threads = 2;
     assert_eq!(
         a.sinks.restart_only_changes(&b.sinks),
-        ["sinks (kafka-main changed)", "sinks (prometheus removed)"]
+        [
+            "sinks (stdout changed)",
+            "sinks (kafka-main changed)",
+            "sinks (prometheus removed)"
+        ]
     );
 }
 
