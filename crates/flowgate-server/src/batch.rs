@@ -32,3 +32,13 @@ impl Batch {
         self.counters.clear();
     }
 }
+
+/// A shared batch of `n` flow records whose `bytes` count up from `from`.
+#[cfg(test)]
+pub fn test_batch(from: u64, n: u64) -> std::sync::Arc<Batch> {
+    let mut b = Batch::with_capacity(n as usize);
+    for i in from..from + n {
+        b.flows.push().bytes = i;
+    }
+    std::sync::Arc::new(b)
+}

@@ -198,15 +198,8 @@ mod tests {
     use flowgate_config::StdoutSinkConfig;
 
     use super::*;
+    use crate::batch::test_batch;
     use crate::sink::{self, SinkSpec, StdoutSink};
-
-    fn batch(from: u64, n: u64) -> Arc<Batch> {
-        let mut b = Batch::with_capacity(n as usize);
-        for i in from..from + n {
-            b.flows.push().bytes = i;
-        }
-        Arc::new(b)
-    }
 
     /// A worker that keeps up renders on its own thread; one that is
     /// behind hands the batch to the idle render thread; either way every
@@ -232,14 +225,14 @@ mod tests {
         let fanout = Fanout::new(std::slice::from_ref(&handle), metrics.clone(), limiter).unwrap();
         assert!(fanout.batches_leave_workers() && !fanout.has_queues());
         let mut worker = fanout.inline_shards();
-        let kept_up = batch(0, 3);
+        let kept_up = test_batch(0, 3);
         assert!(
             !worker.take_shared(&kept_up, false),
             "rendered on the worker"
         );
         assert_eq!(Arc::strong_count(&kept_up), 1);
         assert!(
-            worker.take_shared(&batch(3, 4), true),
+            worker.take_shared(&test_batch(3, 4), true),
             "the idle render thread took it"
         );
         worker.flush();

@@ -98,6 +98,7 @@ mod tests {
     use flowgate_record::{CounterRecord, RecordBatch};
 
     use super::*;
+    use crate::batch::test_batch;
 
     /// A gate a shard says it reached and then waits at, one word per batch.
     type Gate = (mpsc::Sender<()>, mpsc::Receiver<()>);
@@ -149,14 +150,6 @@ mod tests {
         }
     }
 
-    fn batch(n: usize) -> Arc<Batch> {
-        let mut b = Batch::with_capacity(n);
-        for _ in 0..n {
-            b.flows.push();
-        }
-        Arc::new(b)
-    }
-
     fn booked() -> (Arc<[AtomicU64; 2]>, impl Fn(Taken) + Clone + Send + 'static) {
         let totals = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
         let t = totals.clone();
@@ -195,12 +188,15 @@ mod tests {
         let shards = counting(1, Some((gate_reached, gate_open)));
         let (totals, count) = booked();
         let helpers = Helpers::start("s", &shards, count).unwrap().unwrap();
-        let first = batch(3);
+        let first = test_batch(0, 3);
         assert!(helpers.offer(&first), "an idle helper takes a batch");
         reached.recv_timeout(Duration::from_secs(10)).unwrap();
-        assert!(helpers.offer(&batch(5)), "one more waits in its queue");
         assert!(
-            !helpers.offer(&batch(7)),
+            helpers.offer(&test_batch(0, 5)),
+            "one more waits in its queue"
+        );
+        assert!(
+            !helpers.offer(&test_batch(0, 7)),
             "a full queue refuses: the worker renders"
         );
         open.send(()).unwrap();
@@ -220,7 +216,7 @@ mod tests {
         let shards = counting(2, None);
         let (totals, count) = booked();
         let helpers = Helpers::start("s", &shards, count).unwrap().unwrap();
-        assert!(helpers.offer(&batch(4)));
+        assert!(helpers.offer(&test_batch(0, 4)));
         // The workers are still there: only the flush timer hands it on.
         wait_for("the timed flush", || totals[1].load(Ordering::SeqCst) == 4);
         drop(helpers);

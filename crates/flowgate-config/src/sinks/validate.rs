@@ -114,7 +114,7 @@ const MAX_RENDER_THREADS: usize = 64;
 fn stdout(key: &str, s: &StdoutSinkConfig, bad: &mut Vec<String>) {
     if s.render_threads > MAX_RENDER_THREADS {
         bad.push(format!(
-            "{key}.render_threads: {} is more than {MAX_RENDER_THREADS}; fix: at most one per core the workers leave idle (0 to 4 is usual)",
+            "{key}.render_threads: {} is more than {MAX_RENDER_THREADS}; fix: at most the cores the receive workers leave idle (0 renders on the workers only)",
             s.render_threads
         ));
     }

@@ -30,8 +30,7 @@ pub const KEEP: usize = 64;
 
 #[derive(Default)]
 pub struct BatchPool {
-    /// Sent batches, each with whether another core may have read it.
-    sent: VecDeque<(Arc<Batch>, bool)>,
+    sent: VecDeque<Arc<Batch>>,
     idle: Vec<Batch>,
     /// Batches never leave the worker (only inline sinks).
     local: bool,
@@ -62,16 +61,16 @@ impl BatchPool {
     pub fn take(&mut self) -> Batch {
         // Sinks finish batches in the order they were sent, so the
         // released ones are at the front.
-        while let Some((front, left)) = self.sent.pop_front() {
+        while let Some(front) = self.sent.pop_front() {
             match Arc::try_unwrap(front) {
                 Ok(mut b) => {
                     b.clear();
-                    // Records only this core touched reset by plain stores.
-                    b.flows.set_local(self.local || !left);
+                    // Another core read it: reset with a look before each store.
+                    b.flows.set_local(false);
                     self.idle.push(b);
                 }
                 Err(still_shared) => {
-                    self.sent.push_front((still_shared, left));
+                    self.sent.push_front(still_shared);
                     break;
                 }
             }
@@ -83,29 +82,23 @@ impl BatchPool {
         })
     }
 
-    /// A batch that was not sent (nothing decoded).
+    /// A batch only this thread read (or nothing was decoded into): its
+    /// records are reset by plain stores.
     pub fn give_back(&mut self, mut b: Batch) {
         b.clear();
+        b.flows.set_local(true);
         self.idle.push(b);
     }
 
-    /// `left`: another core may read the batch (a sink's queue or helper
-    /// took it), so its records are reset with a look before each store.
-    /// One that did not leave is free at once: it goes straight back to
-    /// the idle ones, not behind a batch a helper still holds (where it
-    /// would wait, and fresh batches be allocated meanwhile).
-    pub fn keep(&mut self, mut sent: Arc<Batch>, left: bool) {
-        if !left {
-            match Arc::try_unwrap(sent) {
-                Ok(mut b) => {
-                    b.clear();
-                    b.flows.set_local(true);
-                    self.idle.push(b);
-                    return;
-                }
-                Err(shared) => sent = shared,
-            }
-        }
+    /// A batch offered to other threads. One none of them kept is free
+    /// at once: it goes straight back to the idle ones rather than behind
+    /// a batch a render thread or a sink still holds (where it would wait,
+    /// and fresh batches be allocated meanwhile).
+    pub fn keep(&mut self, sent: Arc<Batch>) {
+        let sent = match Arc::try_unwrap(sent) {
+            Ok(b) => return self.give_back(b),
+            Err(shared) => shared,
+        };
         if self.sent.len() + self.idle.len() >= KEEP {
             if self.idle.is_empty() {
                 self.sent.pop_front();
@@ -114,7 +107,7 @@ impl BatchPool {
                 self.idle.remove(0);
             }
         }
-        self.sent.push_back((sent, left));
+        self.sent.push_back(sent);
     }
 
     /// Batches this pool holds (in flight or idle), for tests.
@@ -135,7 +128,7 @@ mod tests {
         b.flows.push().bytes = 7;
         let sent = Arc::new(b);
         let in_sink = sent.clone();
-        pool.keep(sent, true);
+        pool.keep(sent);
         let fresh = pool.take();
         assert!(fresh.is_empty());
         drop(in_sink);
@@ -152,7 +145,7 @@ mod tests {
         b.flows.push();
         let a = Arc::new(b);
         sinks.push(a.clone());
-        pool.keep(a, true);
+        pool.keep(a);
     }
 
     #[test]
@@ -161,7 +154,10 @@ mod tests {
         for left in [false, true] {
             let mut b = pool.take();
             b.flows.push();
-            pool.keep(Arc::new(b), left);
+            let b = Arc::new(b);
+            let elsewhere = left.then(|| b.clone());
+            pool.keep(b);
+            drop(elsewhere);
             let again = pool.take();
             assert_eq!(again.flows.is_local(), !left, "left another core: {left}");
             pool.give_back(again);
@@ -174,10 +170,10 @@ mod tests {
         let mut b = pool.take();
         b.counters.reserve_exact(10);
         let out = Arc::new(b);
-        pool.keep(out.clone(), true);
+        pool.keep(out.clone());
         let mut b = pool.take();
         b.counters.reserve_exact(20);
-        pool.keep(Arc::new(b), false);
+        pool.keep(Arc::new(b));
         let again = pool.take();
         assert_eq!(again.counters.capacity(), 20, "reused, not a new batch");
         drop(out);
@@ -214,7 +210,7 @@ mod tests {
                 again.counters.capacity() > 0,
                 "an idle batch, not a new one"
             );
-            pool.keep(Arc::new(again), true);
+            pool.keep(Arc::new(again));
         }
         assert_eq!(
             pool.held(),

@@ -230,18 +230,18 @@ impl Loop {
     /// `behind`: the worker has more waiting than it can take in time,
     /// so an inline sink's helper may take the batch (`crate::offload`).
     fn send(&mut self, batch: crate::batch::Batch, behind: bool) {
-        if self.pool.is_local() {
-            // Only inline sinks: the batch is refilled at once, while it
-            // is still in this core's cache.
+        let fanout = &self.w.shared.fanout;
+        if self.pool.is_local() || (!behind && !fanout.has_queues()) {
+            // Only this thread reads the batch: it is refilled at once,
+            // while it is still in this core's cache.
             self.inline.take(&batch);
             self.pool.give_back(batch);
             return;
         }
         let batch = Arc::new(batch);
-        let offloaded = self.inline.take_shared(&batch, behind);
-        self.w.shared.fanout.send(&batch);
-        let left = offloaded || self.w.shared.fanout.has_queues();
-        self.pool.keep(batch, left);
+        self.inline.take_shared(&batch, behind);
+        fanout.send(&batch);
+        self.pool.keep(batch);
     }
 
     fn observe(
