@@ -164,7 +164,7 @@ fn compare(pcap: &Path, json: &Path, name: &str) -> Row {
             .iter()
             // flow samples only: discard samples (no sample pool) are not in
             // tshark's decode, nor NetFlow datagrams sent to the sFlow port
-            .filter(|f| f.sample_pool.is_some())
+            .filter(|f| f.ext().sample_pool.is_some())
             .map(|f| flowgate_tuple(f, outer_only))
             .collect();
         let dec_generic: Vec<(u64, u64)> = run.counters[i]
@@ -346,14 +346,14 @@ fn tshark_tuple(s: &Value) -> Option<Tuple> {
 }
 
 fn flowgate_tuple(f: &FlowRecord, outer: bool) -> Tuple {
-    let frame = f.frame_length.unwrap_or(0).into();
-    if outer && f.tunnel_type.is_some() {
+    let frame = f.ext().frame_length.unwrap_or(0).into();
+    if outer && f.ext().tunnel_type.is_some() {
         return (
-            f.tunnel_src_addr,
-            f.tunnel_dst_addr,
-            f.tunnel_proto.unwrap_or(0),
-            f.tunnel_src_port.unwrap_or(0),
-            f.tunnel_dst_port.unwrap_or(0),
+            f.ext().tunnel_src_addr,
+            f.ext().tunnel_dst_addr,
+            f.ext().tunnel_proto.unwrap_or(0),
+            f.ext().tunnel_src_port.unwrap_or(0),
+            f.ext().tunnel_dst_port.unwrap_or(0),
             f.sampling_rate,
             frame,
         );

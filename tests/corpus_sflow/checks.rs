@@ -121,8 +121,8 @@ fn check_telegraf_port_name(run: &Run) -> Result<(), String> {
 fn check_telegraf_drop(run: &Run) -> Result<(), String> {
     let f = run.flows[0].first().ok_or("no drop record")?;
     ensure(
-        (f.sample_drops, f.in_if, f.out_if) == (Some(256), 1, 2)
-            && (f.drop_reason, f.egress_queue) == (Some(1), Some(42))
+        (f.ext().sample_drops, f.in_if, f.out_if) == (Some(256), 1, 2)
+            && (f.ext().drop_reason, f.ext().egress_queue) == (Some(1), Some(42))
             && f.sampler_address == ip("192.168.119.184"),
         || format!("{f:?}"),
     )
@@ -133,7 +133,7 @@ pub(super) fn vxlan_inner(run: &Run) -> Result<(), String> {
     ensure(
         (f.src_addr, f.dst_addr) == (ip("2001:db8:4::1"), ip("2001:db8:4::3"))
             && (f.proto, f.icmp_type, f.etype) == (58, 128, 0x86dd)
-            && (f.tunnel_type, f.tunnel_key) == (Some(1), Some(100))
+            && (f.ext().tunnel_type, f.ext().tunnel_key) == (Some(1), Some(100))
             && f.src_mac == 0xca6e_98f8_498f,
         || format!("{f:?}"),
     )

@@ -22,9 +22,13 @@ pub(crate) fn ethernet(cx: &mut Ctx, b: &[u8]) {
             0 => {
                 cx.rec.vlan_id = vid;
                 cx.rec.src_vlan = vid;
-                cx.rec.inner_vlan = None;
+                // A frame inside a tunnel starts over; a record without
+                // extended fields has none to clear (and needs none allocated).
+                if cx.rec.ext().inner_vlan.is_some() {
+                    cx.rec.ext_mut().inner_vlan = None;
+                }
             }
-            1 => cx.rec.inner_vlan = Some(vid),
+            1 => cx.rec.ext_mut().inner_vlan = Some(vid),
             _ => {}
         }
         labels += 1;
@@ -47,14 +51,14 @@ pub(crate) fn ethernet(cx: &mut Ctx, b: &[u8]) {
 /// the stack does. 0 is a pseudowire control word (RFC 4448): an Ethernet
 /// frame follows it, and that frame is the customer's flow.
 fn mpls(cx: &mut Ctx, b: &[u8], mut labels: usize) {
-    cx.rec.mpls_label.clear();
+    cx.rec.ext_mut().mpls_label.clear();
     let mut off = 0;
     loop {
         if labels == MAX_LABELS {
             return;
         }
         let Some(entry) = be32(b, off) else { return };
-        cx.rec.mpls_label.push(entry >> 12);
+        cx.rec.ext_mut().mpls_label.push(entry >> 12);
         labels += 1;
         off += 4;
         if entry & 0x100 != 0 {

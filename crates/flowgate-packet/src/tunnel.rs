@@ -21,15 +21,15 @@ fn enter(cx: &mut Ctx, kind: Option<u8>, key: Option<u64>) -> Option<bool> {
     let rec = &mut *cx.rec;
     let outermost = cx.depth == 0;
     if outermost {
-        rec.tunnel_type = kind;
-        rec.tunnel_src_addr = rec.src_addr;
-        rec.tunnel_dst_addr = rec.dst_addr;
-        rec.tunnel_proto = Some(rec.proto);
+        rec.ext_mut().tunnel_type = kind;
+        rec.ext_mut().tunnel_src_addr = rec.src_addr;
+        rec.ext_mut().tunnel_dst_addr = rec.dst_addr;
+        rec.ext_mut().tunnel_proto = Some(rec.proto);
         if rec.proto == 17 {
-            rec.tunnel_src_port = Some(rec.src_port);
-            rec.tunnel_dst_port = Some(rec.dst_port);
+            rec.ext_mut().tunnel_src_port = Some(rec.src_port);
+            rec.ext_mut().tunnel_dst_port = Some(rec.dst_port);
         }
-        rec.tunnel_key = key;
+        rec.ext_mut().tunnel_key = key;
     }
     cx.depth += 1;
     ip::clear_l3(rec);
@@ -102,8 +102,8 @@ pub(crate) fn geneve(cx: &mut Ctx, b: &[u8]) {
     let opts_end = 8 + (b0 & 0x3f) as usize * 4;
     if recorded {
         let opts = b.get(8..opts_end.min(b.len())).unwrap_or(&[]);
-        cx.rec.tunnel_options.clear();
-        cx.rec.tunnel_options.extend_from_slice(opts);
+        cx.rec.ext_mut().tunnel_options.clear();
+        cx.rec.ext_mut().tunnel_options.extend_from_slice(opts);
         ovn_ports(cx.rec, opts);
     }
     if opts_end <= b.len() {
@@ -121,8 +121,8 @@ fn ovn_ports(rec: &mut FlowRecord, mut opts: &[u8]) {
         };
         if class == OVN_OPT_CLASS && kind == OVN_OPT_TYPE {
             if let Some(v) = be32(data, 0) {
-                rec.ovn_ingress_port = Some(((v >> 16) & 0x7fff) as u16);
-                rec.ovn_egress_port = Some(v as u16);
+                rec.ext_mut().ovn_ingress_port = Some(((v >> 16) & 0x7fff) as u16);
+                rec.ext_mut().ovn_egress_port = Some(v as u16);
             }
         }
         opts = tail(opts, 4 + data_len);

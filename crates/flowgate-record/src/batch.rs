@@ -101,20 +101,20 @@ mod tests {
         let mut b = RecordBatch::new();
         let r = b.push();
         r.bytes = 7;
-        r.in_if_name.push_str("veth1");
+        r.ext_mut().in_if_name.push_str("veth1");
         r.push_extra(0, 95, &[1, 2, 3]);
-        r.as_path.extend_from_slice(&[1, 2]);
-        r.drop_function.push_str("kfree_skb");
-        r.tunnel_options.push(1);
+        r.ext_mut().as_path.extend_from_slice(&[1, 2]);
+        r.ext_mut().drop_function.push_str("kfree_skb");
+        r.ext_mut().tunnel_options.push(1);
         b.clear();
         let r = b.push();
         assert_eq!(r.bytes, 0);
-        assert!(r.in_if_name.is_empty());
-        assert!(r.in_if_name.capacity() >= 5);
+        assert!(r.ext().in_if_name.is_empty());
+        assert!(r.ext().in_if_name.capacity() >= 5);
         assert!(r.extras.is_empty() && r.extra_data.is_empty());
-        assert!(r.as_path.is_empty() && r.as_path.capacity() >= 2);
-        assert!(r.drop_function.is_empty() && r.drop_function.capacity() >= 9);
-        assert!(r.tunnel_options.is_empty() && r.tunnel_options.capacity() >= 1);
+        assert!(r.ext().as_path.is_empty() && r.ext().as_path.capacity() >= 2);
+        assert!(r.ext().drop_function.is_empty() && r.ext().drop_function.capacity() >= 9);
+        assert!(r.ext().tunnel_options.is_empty() && r.ext().tunnel_options.capacity() >= 1);
         assert_eq!(b.len(), 1);
     }
 
@@ -125,12 +125,16 @@ mod tests {
             bytes: 1,
             src_addr: Some("10.0.0.1".parse().unwrap()),
             engine_id: Some(3),
-            reverse_bytes: Some(9),
-            in_if_name: "eth0".into(),
-            mpls_label: vec![16],
-            ovn_egress_port: Some(2),
-            acl_name: "deny".into(),
-            egress_queue: Some(4),
+            ext: crate::Extended {
+                reverse_bytes: Some(9),
+                in_if_name: "eth0".into(),
+                mpls_label: vec![16],
+                ovn_egress_port: Some(2),
+                acl_name: "deny".into(),
+                egress_queue: Some(4),
+                ..crate::Extended::EMPTY
+            }
+            .into(),
             ..Default::default()
         };
         r.push_extra(9, 1, &[1]);
@@ -148,7 +152,7 @@ mod tests {
         let r = b.push();
         r.bytes = 5;
         r.src_addr = Some("10.0.0.1".parse().unwrap());
-        r.acl_name.push_str("deny");
+        r.ext_mut().acl_name.push_str("deny");
         b.clear();
         assert_eq!(*b.push(), FlowRecord::default());
     }

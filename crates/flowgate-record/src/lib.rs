@@ -7,6 +7,7 @@ mod batch;
 mod counters;
 mod drop_reason;
 mod endpoint;
+mod extended;
 mod field;
 mod names;
 mod record;
@@ -19,6 +20,7 @@ pub use counters::{
 };
 pub use drop_reason::drop_reason_name;
 pub use endpoint::{EndpointMeta, EndpointRef};
+pub use extended::{Ext, Extended};
 pub use field::{FieldId, Value};
 pub use names::{etype_name, proto_name};
 pub use record::{ExtraField, FlowRecord, FlowType};

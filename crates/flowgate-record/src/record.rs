@@ -1,6 +1,6 @@
 use std::net::IpAddr;
 
-use crate::EndpointRef;
+use crate::{EndpointRef, Ext};
 
 /// Which wire protocol a record came from; rendered as goflow2 does.
 #[derive(
@@ -48,6 +48,13 @@ pub struct ExtraField {
 /// Fields goflow2 has are plain values (0 / unset address when the exporter
 /// did not send them, as goflow2 does); flowgate's own fields are `Option`s
 /// or empty strings and are left out of the output when absent.
+///
+/// What most exporters never send (interface names, tunnels, drops, sFlow's
+/// extended data, BGP paths) is in [`Extended`], behind [`FlowRecord::ext`]:
+/// a record is written by the decoder, read by a sink (often on another
+/// core) and reset for reuse, so every byte of it moves through the caches
+/// several times per record. Keeping the rare fields out of line cut the
+/// record from 864 to 312 bytes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlowRecord {
     pub flow_type: FlowType,
@@ -93,29 +100,10 @@ pub struct FlowRecord {
     pub sampler_port: u16,
     pub engine_type: Option<u8>,
     pub engine_id: Option<u8>,
-    pub in_if_name: String,
-    pub out_if_name: String,
-    pub in_if_description: String,
-    pub out_if_description: String,
     pub flow_direction: Option<u8>,
     pub flow_end_reason: Option<u8>,
-    pub tunnel_type: Option<u8>,
-    pub tunnel_src_addr: Option<IpAddr>,
-    pub tunnel_dst_addr: Option<IpAddr>,
-    pub tunnel_proto: Option<u8>,
-    pub tunnel_src_port: Option<u16>,
-    pub tunnel_dst_port: Option<u16>,
-    pub tunnel_key: Option<u64>,
-    pub reverse_bytes: Option<u64>,
-    pub reverse_packets: Option<u64>,
-    pub initiator_bytes: Option<u64>,
-    pub responder_bytes: Option<u64>,
-    pub dropped_bytes: Option<u64>,
-    pub dropped_packets: Option<u64>,
-    /// sFlow discard reason (sFlow drop notification or "discarded" output interface).
-    pub drop_reason: Option<u32>,
 
-    // Fields goflow2 also has (plain values, as goflow2 renders them).
+    // More fields goflow2 also has (plain values, as goflow2 renders them).
     /// IPv4 flags (DF 2, MF 1), or the IPv6 fragment header's M flag.
     pub ip_flags: u8,
     pub fragment_id: u32,
@@ -123,48 +111,6 @@ pub struct FlowRecord {
     pub fragment_offset: u16,
     /// First AS of the BGP path towards the destination.
     pub next_hop_as: u32,
-    pub as_path: Vec<u32>,
-    pub bgp_communities: Vec<u32>,
-    /// MPLS label stack of the sampled packet, top first (labels only, no TC/S/TTL).
-    pub mpls_label: Vec<u32>,
-
-    // More of flowgate's own fields (sFlow and sampled packet headers).
-    /// sFlow sub-agent of `sampler_address` (sequence numbers count per agent and sub-agent).
-    pub sub_agent_id: Option<u32>,
-    /// sFlow sample pool: packets that could have been sampled (all packets seen).
-    pub sample_pool: Option<u32>,
-    /// sFlow sample drops: samples the agent lost for lack of resources (cumulative).
-    pub sample_drops: Option<u32>,
-    /// Original length of the sampled frame, as the agent reports it.
-    pub frame_length: Option<u32>,
-    /// Sent to several interfaces (sFlow output `0x80000000|n`): n, 0 = unknown number.
-    pub out_if_multiple: Option<u32>,
-    /// The inner (customer) tag of a QinQ frame; the outer one is `vlan_id`.
-    pub inner_vlan: Option<u16>,
-    /// 802.1p priorities from sFlow extended_switch.
-    pub src_priority: Option<u8>,
-    pub dst_priority: Option<u8>,
-    /// AS of the peer the traffic came from (sFlow extended_gateway).
-    pub src_peer_as: Option<u32>,
-    /// Geneve options of the tunnel as on the wire (TLVs), rendered as hex.
-    pub tunnel_options: Vec<u8>,
-    /// OVN logical ports from the Geneve option class 0x0102 type 0x80.
-    pub ovn_ingress_port: Option<u16>,
-    pub ovn_egress_port: Option<u16>,
-    /// sFlow extended_function: kernel function that dropped the packet.
-    pub drop_function: String,
-    /// sFlow extended_linux_drop_reason: the kernel's `skb_drop_reason` name.
-    pub drop_linux_reason: String,
-    /// sFlow extended_hw_trap: devlink trap group and trap.
-    pub drop_hw_trap_group: String,
-    pub drop_hw_trap: String,
-    /// sFlow extended_acl: the ACL that matched.
-    pub acl_number: Option<u32>,
-    pub acl_name: String,
-    /// 0 unknown, 1 ingress, 2 egress.
-    pub acl_direction: Option<u8>,
-    /// sFlow extended_egress_queue.
-    pub egress_queue: Option<u32>,
 
     /// What an enricher knows of `src_addr`, `dst_addr` and `sampler_address`
     /// (Kubernetes objects, static map entries): shared, never copied.
@@ -175,9 +121,24 @@ pub struct FlowRecord {
     /// Elements without a field of their own, in wire order.
     pub extras: Vec<ExtraField>,
     pub extra_data: Vec<u8>,
+    /// The rarely sent fields; see [`Extended`].
+    pub ext: Ext,
 }
 
 impl FlowRecord {
+    /// The rarely sent fields ([`Extended::EMPTY`](crate::Extended::EMPTY)
+    /// when the record has none).
+    #[inline(always)]
+    pub fn ext(&self) -> &crate::Extended {
+        self.ext.fields()
+    }
+
+    /// The rarely sent fields, for writing: allocated on a record's first use.
+    #[inline]
+    pub fn ext_mut(&mut self) -> &mut crate::Extended {
+        self.ext.fields_mut()
+    }
+
     /// Resets every field while keeping the capacity of strings and vectors,
     /// so a reused record does not allocate again.
     ///
@@ -245,58 +206,18 @@ impl FlowRecord {
             sampler_port,
             engine_type,
             engine_id,
-            in_if_name,
-            out_if_name,
-            in_if_description,
-            out_if_description,
             flow_direction,
             flow_end_reason,
-            tunnel_type,
-            tunnel_src_addr,
-            tunnel_dst_addr,
-            tunnel_proto,
-            tunnel_src_port,
-            tunnel_dst_port,
-            tunnel_key,
-            reverse_bytes,
-            reverse_packets,
-            initiator_bytes,
-            responder_bytes,
-            dropped_bytes,
-            dropped_packets,
-            drop_reason,
             ip_flags,
             fragment_id,
             fragment_offset,
             next_hop_as,
-            as_path,
-            bgp_communities,
-            mpls_label,
-            sub_agent_id,
-            sample_pool,
-            sample_drops,
-            frame_length,
-            out_if_multiple,
-            inner_vlan,
-            src_priority,
-            dst_priority,
-            src_peer_as,
-            tunnel_options,
-            ovn_ingress_port,
-            ovn_egress_port,
-            drop_function,
-            drop_linux_reason,
-            drop_hw_trap_group,
-            drop_hw_trap,
-            acl_number,
-            acl_name,
-            acl_direction,
-            egress_queue,
             src_k8s,
             dst_k8s,
             sampler_k8s,
             extras,
             extra_data,
+            ext,
         } = self;
         clear::<CHECK, _>(flow_type);
         clear::<CHECK, _>(time_received_ns);
@@ -340,80 +261,14 @@ impl FlowRecord {
         clear::<CHECK, _>(engine_id);
         clear::<CHECK, _>(flow_direction);
         clear::<CHECK, _>(flow_end_reason);
-        clear::<CHECK, _>(tunnel_type);
-        clear::<CHECK, _>(tunnel_src_addr);
-        clear::<CHECK, _>(tunnel_dst_addr);
-        clear::<CHECK, _>(tunnel_proto);
-        clear::<CHECK, _>(tunnel_src_port);
-        clear::<CHECK, _>(tunnel_dst_port);
-        clear::<CHECK, _>(tunnel_key);
-        clear::<CHECK, _>(reverse_bytes);
-        clear::<CHECK, _>(reverse_packets);
-        clear::<CHECK, _>(initiator_bytes);
-        clear::<CHECK, _>(responder_bytes);
-        clear::<CHECK, _>(dropped_bytes);
-        clear::<CHECK, _>(dropped_packets);
-        clear::<CHECK, _>(drop_reason);
         clear::<CHECK, _>(ip_flags);
         clear::<CHECK, _>(fragment_id);
         clear::<CHECK, _>(fragment_offset);
         clear::<CHECK, _>(next_hop_as);
-        clear::<CHECK, _>(sub_agent_id);
-        clear::<CHECK, _>(sample_pool);
-        clear::<CHECK, _>(sample_drops);
-        clear::<CHECK, _>(frame_length);
-        clear::<CHECK, _>(out_if_multiple);
-        clear::<CHECK, _>(inner_vlan);
-        clear::<CHECK, _>(src_priority);
-        clear::<CHECK, _>(dst_priority);
-        clear::<CHECK, _>(src_peer_as);
-        clear::<CHECK, _>(ovn_ingress_port);
-        clear::<CHECK, _>(ovn_egress_port);
-        clear::<CHECK, _>(acl_number);
-        clear::<CHECK, _>(acl_direction);
-        clear::<CHECK, _>(egress_queue);
         clear::<CHECK, _>(src_k8s);
         clear::<CHECK, _>(dst_k8s);
         clear::<CHECK, _>(sampler_k8s);
-        if !in_if_name.is_empty() {
-            in_if_name.clear();
-        }
-        if !out_if_name.is_empty() {
-            out_if_name.clear();
-        }
-        if !in_if_description.is_empty() {
-            in_if_description.clear();
-        }
-        if !out_if_description.is_empty() {
-            out_if_description.clear();
-        }
-        if !as_path.is_empty() {
-            as_path.clear();
-        }
-        if !bgp_communities.is_empty() {
-            bgp_communities.clear();
-        }
-        if !mpls_label.is_empty() {
-            mpls_label.clear();
-        }
-        if !tunnel_options.is_empty() {
-            tunnel_options.clear();
-        }
-        if !drop_function.is_empty() {
-            drop_function.clear();
-        }
-        if !drop_linux_reason.is_empty() {
-            drop_linux_reason.clear();
-        }
-        if !drop_hw_trap_group.is_empty() {
-            drop_hw_trap_group.clear();
-        }
-        if !drop_hw_trap.is_empty() {
-            drop_hw_trap.clear();
-        }
-        if !acl_name.is_empty() {
-            acl_name.clear();
-        }
+        ext.reset::<CHECK>();
         if !extras.is_empty() {
             extras.clear();
         }
@@ -443,7 +298,7 @@ impl FlowRecord {
 /// Sets `f` to its default; with CHECK only if it is not already (see
 /// [`FlowRecord::reset`]).
 #[inline(always)]
-fn clear<const CHECK: bool, T: Default + PartialEq>(f: &mut T) {
+pub(crate) fn clear<const CHECK: bool, T: Default + PartialEq>(f: &mut T) {
     if !CHECK || *f != T::default() {
         *f = T::default();
     }

@@ -59,15 +59,15 @@ fn fill(
     rec.time_flow_end_ns = hdr.received_ns;
     rec.sequence_num = hdr.sequence;
     rec.sampler_address = Some(hdr.agent);
-    rec.sub_agent_id = Some(hdr.sub_agent);
+    rec.ext_mut().sub_agent_id = Some(hdr.sub_agent);
     rec.packets = 1;
     match kind {
         Kind::Compact | Kind::Expanded => {
             rec.sampling_rate = word()?.into();
-            rec.sample_pool = Some(word()?);
-            rec.sample_drops = Some(word()?);
+            rec.ext_mut().sample_pool = Some(word()?);
+            rec.ext_mut().sample_drops = Some(word()?);
         }
-        Kind::Discard => rec.sample_drops = Some(word()?),
+        Kind::Discard => rec.ext_mut().sample_drops = Some(word()?),
     }
     match kind {
         Kind::Compact => {
@@ -85,7 +85,7 @@ fn fill(
         Kind::Discard => {
             rec.in_if = word()?;
             rec.out_if = word()?;
-            rec.drop_reason = Some(word()?);
+            rec.ext_mut().drop_reason = Some(word()?);
         }
     }
     let mut sampled = Sampled::default();
@@ -106,8 +106,8 @@ fn set_output(rec: &mut FlowRecord, format: u32, value: u32) {
         _ => value,
     };
     match format {
-        IF_DISCARDED => rec.drop_reason = Some(value),
-        IF_MULTIPLE => rec.out_if_multiple = Some(value),
+        IF_DISCARDED => rec.ext_mut().drop_reason = Some(value),
+        IF_MULTIPLE => rec.ext_mut().out_if_multiple = Some(value),
         _ => {}
     }
 }

@@ -61,7 +61,7 @@ pub(crate) fn flow_record(
                 return Err(bad);
             };
             let header = x.opaque().ok_or(bad)?;
-            rec.frame_length = Some(frame_length);
+            rec.ext_mut().frame_length = Some(frame_length);
             rec.bytes = frame_length.into();
             s.header = true;
             match proto {
@@ -101,18 +101,21 @@ pub(crate) fn flow_record(
         1026 => s.tunnel_in = Some(sampled_ip(x, true).ok_or(bad)?),
         1029 => s.vni_out = Some(x.u32().ok_or(bad)?),
         1030 => s.vni_in = Some(x.u32().ok_or(bad)?),
-        1036 => rec.egress_queue = Some(x.u32().ok_or(bad)?),
+        1036 => rec.ext_mut().egress_queue = Some(x.u32().ok_or(bad)?),
         1037 => {
-            rec.acl_number = Some(x.u32().ok_or(bad)?);
-            set_string(&mut rec.acl_name, x.opaque().ok_or(bad)?);
-            rec.acl_direction = Some(x.u32().ok_or(bad)?.min(255) as u8);
+            rec.ext_mut().acl_number = Some(x.u32().ok_or(bad)?);
+            set_string(&mut rec.ext_mut().acl_name, x.opaque().ok_or(bad)?);
+            rec.ext_mut().acl_direction = Some(x.u32().ok_or(bad)?.min(255) as u8);
         }
-        1038 => set_string(&mut rec.drop_function, x.opaque().ok_or(bad)?),
+        1038 => set_string(&mut rec.ext_mut().drop_function, x.opaque().ok_or(bad)?),
         1041 => {
-            set_string(&mut rec.drop_hw_trap_group, x.opaque().ok_or(bad)?);
-            set_string(&mut rec.drop_hw_trap, x.opaque().ok_or(bad)?);
+            set_string(
+                &mut rec.ext_mut().drop_hw_trap_group,
+                x.opaque().ok_or(bad)?,
+            );
+            set_string(&mut rec.ext_mut().drop_hw_trap, x.opaque().ok_or(bad)?);
         }
-        1042 => set_string(&mut rec.drop_linux_reason, x.opaque().ok_or(bad)?),
+        1042 => set_string(&mut rec.ext_mut().drop_linux_reason, x.opaque().ok_or(bad)?),
         1043 => {
             let ns = x.u64().ok_or(bad)?;
             rec.time_flow_start_ns = ns;
@@ -152,8 +155,8 @@ fn gateway(rec: &mut FlowRecord, x: &mut Xdr) -> Option<Result<(), ErrorKind>> {
     let (own_as, src_as, src_peer_as) = (x.u32()?, x.u32()?, x.u32()?);
     rec.bgp_next_hop = next_hop;
     rec.src_as = if src_as > 0 { src_as } else { own_as };
-    rec.src_peer_as = Some(src_peer_as);
-    rec.as_path.clear();
+    rec.ext_mut().src_peer_as = Some(src_peer_as);
+    rec.ext_mut().as_path.clear();
     let (mut first, mut last) = (None, None);
     for _ in 0..x.u32()? {
         let _segment_type = x.u32()?;
@@ -166,18 +169,18 @@ fn gateway(rec: &mut FlowRecord, x: &mut Xdr) -> Option<Result<(), ErrorKind>> {
             let asn = x.u32()?;
             first.get_or_insert(asn);
             last = Some(asn);
-            if rec.as_path.len() < MAX_AS_LIST {
-                rec.as_path.push(asn);
+            if rec.ext().as_path.len() < MAX_AS_LIST {
+                rec.ext_mut().as_path.push(asn);
             }
         }
     }
     rec.dst_as = last.unwrap_or(own_as);
     rec.next_hop_as = first.unwrap_or(0);
-    rec.bgp_communities.clear();
+    rec.ext_mut().bgp_communities.clear();
     for _ in 0..x.u32()? {
         let c = x.u32()?;
-        if rec.bgp_communities.len() < MAX_AS_LIST {
-            rec.bgp_communities.push(c);
+        if rec.ext().bgp_communities.len() < MAX_AS_LIST {
+            rec.ext_mut().bgp_communities.push(c);
         }
     }
     let _local_pref = x.u32()?;
@@ -225,8 +228,8 @@ impl Sampled {
                 rec.src_vlan = src_vlan as u16;
             }
             rec.dst_vlan = dst_vlan as u16;
-            rec.src_priority = Some(src_pri as u8);
-            rec.dst_priority = Some(dst_pri as u8);
+            rec.ext_mut().src_priority = Some(src_pri as u8);
+            rec.ext_mut().dst_priority = Some(dst_pri as u8);
         }
         self.apply_tunnel(rec);
     }
@@ -240,18 +243,18 @@ impl Sampled {
         } else {
             (self.tunnel_out, self.vni_out)
         };
-        if rec.tunnel_type.is_some() || (ip.is_none() && vni.is_none()) {
+        if rec.ext().tunnel_type.is_some() || (ip.is_none() && vni.is_none()) {
             return;
         }
         if let Some(ip) = ip {
-            rec.tunnel_src_addr = Some(ip.src);
-            rec.tunnel_dst_addr = Some(ip.dst);
-            rec.tunnel_proto = Some(ip.proto as u8);
+            rec.ext_mut().tunnel_src_addr = Some(ip.src);
+            rec.ext_mut().tunnel_dst_addr = Some(ip.dst);
+            rec.ext_mut().tunnel_proto = Some(ip.proto as u8);
             if ip.proto == 17 {
-                rec.tunnel_src_port = Some(ip.src_port as u16);
-                rec.tunnel_dst_port = Some(ip.dst_port as u16);
+                rec.ext_mut().tunnel_src_port = Some(ip.src_port as u16);
+                rec.ext_mut().tunnel_dst_port = Some(ip.dst_port as u16);
             }
-            rec.tunnel_type = match (ip.proto, ip.dst_port as u16) {
+            rec.ext_mut().tunnel_type = match (ip.proto, ip.dst_port as u16) {
                 (47, _) => Some(flowgate_packet::TUNNEL_GRE),
                 (17, flowgate_packet::VXLAN_PORT) => Some(flowgate_packet::TUNNEL_VXLAN),
                 (17, flowgate_packet::GENEVE_PORT) => Some(flowgate_packet::TUNNEL_GENEVE),
@@ -259,7 +262,7 @@ impl Sampled {
             };
         }
         if let Some(vni) = vni {
-            rec.tunnel_key = Some(vni.into());
+            rec.ext_mut().tunnel_key = Some(vni.into());
         }
     }
 }

@@ -150,14 +150,14 @@ pub(crate) fn apply(op: &Op, v: &[u8], r: &mut FlowRecord, ctx: &SetCtx, s: &mut
         Packets => r.packets = uint(v),
         BytesAndInitiator => {
             r.bytes = uint(v);
-            r.initiator_bytes = Some(r.bytes);
+            r.ext_mut().initiator_bytes = Some(r.bytes);
         }
-        InitiatorBytes => r.initiator_bytes = Some(uint(v)),
-        ResponderBytes => r.responder_bytes = Some(uint(v)),
-        ReverseBytes => r.reverse_bytes = Some(uint(v)),
-        ReversePackets => r.reverse_packets = Some(uint(v)),
-        DroppedBytes => r.dropped_bytes = Some(uint(v)),
-        DroppedPackets => r.dropped_packets = Some(uint(v)),
+        InitiatorBytes => r.ext_mut().initiator_bytes = Some(uint(v)),
+        ResponderBytes => r.ext_mut().responder_bytes = Some(uint(v)),
+        ReverseBytes => r.ext_mut().reverse_bytes = Some(uint(v)),
+        ReversePackets => r.ext_mut().reverse_packets = Some(uint(v)),
+        DroppedBytes => r.ext_mut().dropped_bytes = Some(uint(v)),
+        DroppedPackets => r.ext_mut().dropped_packets = Some(uint(v)),
         IpProto => r.proto = uint(v) as u8,
         IpTos => r.ip_tos = uint(v) as u8,
         TcpFlags => r.tcp_flags = uint(v) as u16,
@@ -199,21 +199,21 @@ pub(crate) fn apply(op: &Op, v: &[u8], r: &mut FlowRecord, ctx: &SetCtx, s: &mut
         ObservationPointId => r.observation_point_id = uint(v) as u32,
         EngineType => r.engine_type = Some(uint(v) as u8),
         EngineId => r.engine_id = Some(uint(v) as u8),
-        InIfName => set_str(&mut r.in_if_name, v),
-        OutIfName => set_str(&mut r.out_if_name, v),
-        InIfDescription => set_str(&mut r.in_if_description, v),
-        OutIfDescription => set_str(&mut r.out_if_description, v),
-        TunnelType => r.tunnel_type = Some(uint(v) as u8),
+        InIfName => set_str(&mut r.ext_mut().in_if_name, v),
+        OutIfName => set_str(&mut r.ext_mut().out_if_name, v),
+        InIfDescription => set_str(&mut r.ext_mut().in_if_description, v),
+        OutIfDescription => set_str(&mut r.ext_mut().out_if_description, v),
+        TunnelType => r.ext_mut().tunnel_type = Some(uint(v) as u8),
         TunnelKey => match v.len() {
             0 => {}
-            1..=8 => r.tunnel_key = Some(uint(v)),
+            1..=8 => r.ext_mut().tunnel_key = Some(uint(v)),
             _ => r.push_extra(op.pen, op.id, v),
         },
-        TunnelSrcAddr => set_addr(&mut r.tunnel_src_addr, v),
-        TunnelDstAddr => set_addr(&mut r.tunnel_dst_addr, v),
-        TunnelProto => r.tunnel_proto = Some(uint(v) as u8),
-        TunnelSrcPort => r.tunnel_src_port = Some(uint(v) as u16),
-        TunnelDstPort => r.tunnel_dst_port = Some(uint(v) as u16),
+        TunnelSrcAddr => set_addr(&mut r.ext_mut().tunnel_src_addr, v),
+        TunnelDstAddr => set_addr(&mut r.ext_mut().tunnel_dst_addr, v),
+        TunnelProto => r.ext_mut().tunnel_proto = Some(uint(v) as u8),
+        TunnelSrcPort => r.ext_mut().tunnel_src_port = Some(uint(v) as u16),
+        TunnelDstPort => r.ext_mut().tunnel_dst_port = Some(uint(v) as u16),
         StartUptimeV9 => {
             r.time_flow_start_ns = uptime_to_ns(ctx.export_ns, ctx.uptime_ms, uint(v) as u32)
         }

@@ -21,8 +21,8 @@ fn ethernet_ipv4_tcp() {
         (r.ip_ttl, r.ip_tos, r.ip_flags, r.fragment_id),
         (63, 0xb8, 2, 0x1234)
     );
-    assert_eq!(r.tunnel_type, None);
-    assert!(r.mpls_label.is_empty());
+    assert_eq!(r.ext().tunnel_type, None);
+    assert!(r.ext().mpls_label.is_empty());
 }
 
 #[test]
@@ -31,14 +31,17 @@ fn vlan_and_qinq() {
     let ip4 = ipv4(17, [10, 0, 0, 1], [10, 0, 0, 2], &u);
     let r = parsed(&cat(&[&eth(0x8100), &tag(0x0800, 42), &ip4]));
     assert_eq!(
-        (r.vlan_id, r.src_vlan, r.inner_vlan, r.etype),
+        (r.vlan_id, r.src_vlan, r.ext().inner_vlan, r.etype),
         (42, 42, None, 0x0800)
     );
     assert_eq!((r.src_port, r.dst_port), (53, 5353));
 
     let qinq = cat(&[&eth(0x88a8), &tag(0x8100, 100), &tag(0x0800, 200), &ip4]);
     let r = parsed(&qinq);
-    assert_eq!((r.vlan_id, r.src_vlan, r.inner_vlan), (100, 100, Some(200)));
+    assert_eq!(
+        (r.vlan_id, r.src_vlan, r.ext().inner_vlan),
+        (100, 100, Some(200))
+    );
     assert_eq!(
         (r.etype, r.dst_addr, r.dst_port),
         (0x0800, ip("10.0.0.2"), 5353)
@@ -54,7 +57,10 @@ fn too_many_tags_stop_before_ip() {
     f.extend(tag(0x0800, 99));
     f.extend(ipv4(6, [1, 1, 1, 1], [2, 2, 2, 2], &tcp(1, 2, 0)));
     let r = parsed(&f);
-    assert_eq!((r.vlan_id, r.inner_vlan, r.etype), (1, Some(2), 0x8100));
+    assert_eq!(
+        (r.vlan_id, r.ext().inner_vlan, r.etype),
+        (1, Some(2), 0x8100)
+    );
     assert_eq!(r.src_addr, None);
 }
 
@@ -70,7 +76,7 @@ fn mpls_stack_then_ipv4() {
         &ipv4(6, [10, 9, 9, 1], [10, 9, 9, 2], &t),
     ]);
     let r = parsed(&f);
-    assert_eq!(r.mpls_label, vec![16, 1_048_575]);
+    assert_eq!(r.ext().mpls_label, vec![16, 1_048_575]);
     assert_eq!(
         (r.etype, r.src_addr, r.dst_port),
         (0x0800, ip("10.9.9.1"), 2222)
@@ -82,7 +88,7 @@ fn mpls_stack_then_ipv4() {
         f.extend(label(100 + l, false));
     }
     let r = parsed(&f);
-    assert_eq!(r.mpls_label.len(), MAX_LABELS);
+    assert_eq!(r.ext().mpls_label.len(), MAX_LABELS);
     assert_eq!((r.etype, r.src_addr), (0x8847, None));
 }
 

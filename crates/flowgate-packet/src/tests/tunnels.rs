@@ -17,16 +17,19 @@ fn gre_key_and_transparent_ethernet() {
     f[0..6].copy_from_slice(&[0xff; 6]); // outer MACs differ from the inner ones
     let r = parsed(&f);
     assert_inner_flow(&r);
-    assert_eq!(r.tunnel_type, Some(TUNNEL_GRE));
+    assert_eq!(r.ext().tunnel_type, Some(TUNNEL_GRE));
     assert_eq!(
-        (r.tunnel_src_addr, r.tunnel_dst_addr),
+        (r.ext().tunnel_src_addr, r.ext().tunnel_dst_addr),
         (ip("172.16.0.1"), ip("172.16.0.2"))
     );
     assert_eq!(
-        (r.tunnel_proto, r.tunnel_key),
+        (r.ext().tunnel_proto, r.ext().tunnel_key),
         (Some(47), Some(0x0001_0203))
     );
-    assert_eq!((r.tunnel_src_port, r.tunnel_dst_port), (None, None));
+    assert_eq!(
+        (r.ext().tunnel_src_port, r.ext().tunnel_dst_port),
+        (None, None)
+    );
 }
 
 #[test]
@@ -34,8 +37,11 @@ fn gre_with_checksum_and_sequence_carrying_ip() {
     let mut gre = vec![0x90, 0x00, 0x86, 0xdd, 0xab, 0xcd, 0, 0, 0, 0, 0, 9];
     gre.extend(ipv6(17, "2001:db8::a", "2001:db8::b", &udp(7, 8, &[])));
     let r = parsed(&cat(&[&eth(0x86dd), &ipv6(47, "fd00::1", "fd00::2", &gre)]));
-    assert_eq!((r.tunnel_type, r.tunnel_key), (Some(TUNNEL_GRE), None));
-    assert_eq!(r.tunnel_src_addr, ip("fd00::1"));
+    assert_eq!(
+        (r.ext().tunnel_type, r.ext().tunnel_key),
+        (Some(TUNNEL_GRE), None)
+    );
+    assert_eq!(r.ext().tunnel_src_addr, ip("fd00::1"));
     assert_eq!(
         (r.src_addr, r.src_port, r.dst_port),
         (ip("2001:db8::a"), 7, 8)
@@ -53,7 +59,7 @@ fn gre_with_checksum_and_sequence_carrying_ip() {
         ),
     ]));
     assert_eq!(
-        (r.tunnel_type, r.proto, r.src_addr),
+        (r.ext().tunnel_type, r.proto, r.src_addr),
         (None, 47, ip("1.1.1.1"))
     );
 }
@@ -74,14 +80,18 @@ fn vxlan_keeps_outer_in_tunnel_fields() {
     ]));
     assert_inner_flow(&r);
     assert_eq!(
-        (r.tunnel_type, r.tunnel_key, r.tunnel_proto),
+        (
+            r.ext().tunnel_type,
+            r.ext().tunnel_key,
+            r.ext().tunnel_proto
+        ),
         (Some(TUNNEL_VXLAN), Some(5001), Some(17))
     );
     assert_eq!(
-        (r.tunnel_src_port, r.tunnel_dst_port),
+        (r.ext().tunnel_src_port, r.ext().tunnel_dst_port),
         (Some(49152), Some(VXLAN_PORT))
     );
-    assert_eq!(r.tunnel_dst_addr, ip("192.168.1.2"));
+    assert_eq!(r.ext().tunnel_dst_addr, ip("192.168.1.2"));
     assert_eq!(r.ip_ttl, 63);
 
     // without the I flag it is just UDP to port 4789
@@ -92,7 +102,7 @@ fn vxlan_keeps_outer_in_tunnel_fields() {
         &eth(0x0800),
         &ipv4(17, [1, 1, 1, 1], [2, 2, 2, 2], &u),
     ]));
-    assert_eq!((r.tunnel_type, r.dst_port), (None, VXLAN_PORT));
+    assert_eq!((r.ext().tunnel_type, r.dst_port), (None, VXLAN_PORT));
 }
 
 #[test]
@@ -110,15 +120,15 @@ fn geneve_with_ovn_option() {
     ]));
     assert_inner_flow(&r);
     assert_eq!(
-        (r.tunnel_type, r.tunnel_key),
+        (r.ext().tunnel_type, r.ext().tunnel_key),
         (Some(TUNNEL_GENEVE), Some(7))
     );
-    assert_eq!(r.tunnel_options, opts);
+    assert_eq!(r.ext().tunnel_options, opts);
     assert_eq!(
-        (r.ovn_ingress_port, r.ovn_egress_port),
+        (r.ext().ovn_ingress_port, r.ext().ovn_egress_port),
         (Some(5), Some(0x8001))
     );
-    assert_eq!(r.tunnel_dst_port, Some(GENEVE_PORT));
+    assert_eq!(r.ext().tunnel_dst_port, Some(GENEVE_PORT));
 }
 
 #[test]
@@ -139,7 +149,10 @@ fn at_most_two_tunnels_are_entered() {
         &ipv4(17, [10, 0, 0, 1], [10, 0, 0, 2], &level0),
     ]));
     // the outermost tunnel is recorded; the third is not entered
-    assert_eq!((r.tunnel_key, r.tunnel_src_addr), (Some(7), ip("10.0.0.1")));
+    assert_eq!(
+        (r.ext().tunnel_key, r.ext().tunnel_src_addr),
+        (Some(7), ip("10.0.0.1"))
+    );
     assert_eq!(
         (r.src_addr, r.dst_port, r.proto),
         (ip("10.2.0.1"), VXLAN_PORT, 17)
@@ -166,7 +179,7 @@ fn truncated_headers_decode_as_far_as_they_go() {
     }
     // cut inside the inner IPv4 header: tunnel known, inner source only
     let r = parsed(&full[..18 + 20 + 8 + 8 + 14 + 16]);
-    assert_eq!(r.tunnel_key, Some(5001));
+    assert_eq!(r.ext().tunnel_key, Some(5001));
     assert_eq!(
         (r.src_addr, r.dst_addr, r.src_port),
         (ip("10.1.0.1"), None, 0)
@@ -174,7 +187,7 @@ fn truncated_headers_decode_as_far_as_they_go() {
     // cut inside the VXLAN header: the outer UDP packet is the flow
     let r = parsed(&full[..18 + 20 + 8 + 6]);
     assert_eq!(
-        (r.tunnel_type, r.src_addr, r.dst_port),
+        (r.ext().tunnel_type, r.src_addr, r.dst_port),
         (None, ip("192.168.1.1"), VXLAN_PORT)
     );
     // a lying IPv4 total length does not read past the slice
@@ -231,10 +244,10 @@ fn ipv4_in_ipv6_through_a_segment_routing_header() {
     );
     assert_eq!(
         (
-            r.tunnel_src_addr,
-            r.tunnel_dst_addr,
-            r.tunnel_proto,
-            r.tunnel_type
+            r.ext().tunnel_src_addr,
+            r.ext().tunnel_dst_addr,
+            r.ext().tunnel_proto,
+            r.ext().tunnel_type
         ),
         (ip("2001:db8::1"), ip("2001:db8::2"), Some(4), None)
     );
@@ -257,7 +270,7 @@ fn ethernet_over_mpls_with_control_word() {
     ]);
     f[0..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 3]); // provider MACs
     let r = parsed(&f);
-    assert_eq!(r.mpls_label, vec![300_012, 17]);
+    assert_eq!(r.ext().mpls_label, vec![300_012, 17]);
     assert_eq!(
         (r.src_addr, r.dst_addr),
         (ip("198.51.100.3"), ip("198.51.100.4"))

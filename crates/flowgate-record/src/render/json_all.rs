@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use super::fmt::{json_str, write_hex, write_labels, write_list};
 use super::room::{with_room, Room, ADDR_ROOM, NUM_ROOM};
-use crate::{etype_name, proto_name, EndpointRef, FlowRecord, FlowType};
+use crate::{etype_name, proto_name, EndpointRef, Extended, FlowRecord, FlowType};
 
 /// `,"name":` — every field after `type` follows another, so each key
 /// carries its separator.
@@ -133,51 +133,18 @@ pub(super) fn write_json_all(
     out: &mut Vec<u8>,
 ) {
     with_room::<HEAD_ROOM>(out, |r| head(rec, names, shared, r));
-    text!(out, "in_if_name", &rec.in_if_name);
-    text!(out, "out_if_name", &rec.out_if_name);
-    text!(out, "in_if_description", &rec.in_if_description);
-    text!(out, "out_if_description", &rec.out_if_description);
+    let ext = rec.ext.get();
+    if let Some(e) = ext {
+        ext_interfaces(out, e);
+    }
     opt!(out, "flow_direction", rec.flow_direction);
     opt!(out, "flow_end_reason", rec.flow_end_reason);
-    opt!(out, "tunnel_type", rec.tunnel_type);
-    if rec.tunnel_src_addr.is_some() {
-        with_room::<{ KEY_MAX + ADDR_ROOM }>(out, |r| {
-            r.bytes(key!("tunnel_src_addr"));
-            r.opt_ip(rec.tunnel_src_addr, true);
-        });
+    if let Some(e) = ext {
+        ext_tunnels_and_drops(out, e);
     }
-    if rec.tunnel_dst_addr.is_some() {
-        with_room::<{ KEY_MAX + ADDR_ROOM }>(out, |r| {
-            r.bytes(key!("tunnel_dst_addr"));
-            r.opt_ip(rec.tunnel_dst_addr, true);
-        });
-    }
-    opt!(out, "tunnel_proto", rec.tunnel_proto);
-    opt!(out, "tunnel_src_port", rec.tunnel_src_port);
-    opt!(out, "tunnel_dst_port", rec.tunnel_dst_port);
-    opt!(out, "tunnel_key", rec.tunnel_key);
-    opt!(out, "reverse_bytes", rec.reverse_bytes);
-    opt!(out, "reverse_packets", rec.reverse_packets);
-    opt!(out, "initiator_bytes", rec.initiator_bytes);
-    opt!(out, "responder_bytes", rec.responder_bytes);
-    opt!(out, "dropped_bytes", rec.dropped_bytes);
-    opt!(out, "dropped_packets", rec.dropped_packets);
-    opt!(out, "drop_reason", rec.drop_reason);
-    // Present whenever the code has a name, even an empty one (as `value` does).
-    if let Some(name) = rec.drop_reason.and_then(crate::drop_reason_name) {
-        out.extend_from_slice(key!("drop_reason_name"));
-        json_str(out, name);
-    }
-    text!(out, "drop_function", &rec.drop_function);
-    text!(out, "drop_linux_reason", &rec.drop_linux_reason);
-    text!(out, "drop_hw_trap_group", &rec.drop_hw_trap_group);
-    text!(out, "drop_hw_trap", &rec.drop_hw_trap);
-    opt!(out, "acl_number", rec.acl_number);
-    text!(out, "acl_name", &rec.acl_name);
-    opt!(out, "acl_direction", rec.acl_direction);
-    opt!(out, "egress_queue", rec.egress_queue);
-    let no_lists =
-        rec.as_path.is_empty() && rec.bgp_communities.is_empty() && rec.mpls_label.is_empty();
+    let lists = ext.filter(|e| {
+        !(e.as_path.is_empty() && e.bgp_communities.is_empty() && e.mpls_label.is_empty())
+    });
     with_room::<TAIL_ROOM>(out, |r| {
         r.bytes(key!("ip_flags"));
         r.u64(rec.ip_flags.into());
@@ -187,35 +154,21 @@ pub(super) fn write_json_all(
         r.u64(rec.fragment_offset.into());
         r.bytes(key!("next_hop_as"));
         r.u64(rec.next_hop_as.into());
-        if no_lists {
+        if lists.is_none() {
             r.bytes(b",\"as_path\":[],\"bgp_communities\":[],\"mpls_label\":[]");
         }
     });
-    if !no_lists {
+    if let Some(e) = lists {
         out.extend_from_slice(key!("as_path"));
-        write_list(out, &rec.as_path, true);
+        write_list(out, &e.as_path, true);
         out.extend_from_slice(key!("bgp_communities"));
-        write_list(out, &rec.bgp_communities, true);
+        write_list(out, &e.bgp_communities, true);
         out.extend_from_slice(key!("mpls_label"));
-        write_list(out, &rec.mpls_label, true);
+        write_list(out, &e.mpls_label, true);
     }
-    opt!(out, "sub_agent_id", rec.sub_agent_id);
-    opt!(out, "sample_pool", rec.sample_pool);
-    opt!(out, "sample_drops", rec.sample_drops);
-    opt!(out, "frame_length", rec.frame_length);
-    opt!(out, "out_if_multiple", rec.out_if_multiple);
-    opt!(out, "inner_vlan", rec.inner_vlan);
-    opt!(out, "src_priority", rec.src_priority);
-    opt!(out, "dst_priority", rec.dst_priority);
-    opt!(out, "src_peer_as", rec.src_peer_as);
-    if !rec.tunnel_options.is_empty() {
-        out.extend_from_slice(key!("tunnel_options"));
-        out.push(b'"');
-        write_hex(out, &rec.tunnel_options);
-        out.push(b'"');
+    if let Some(e) = ext {
+        ext_sampled(out, e);
     }
-    opt!(out, "ovn_ingress_port", rec.ovn_ingress_port);
-    opt!(out, "ovn_egress_port", rec.ovn_egress_port);
     endpoint_src(out, &rec.src_k8s);
     endpoint_dst(out, &rec.dst_k8s);
     if let Some(m) = rec.sampler_k8s.as_deref() {
@@ -227,6 +180,79 @@ pub(super) fn write_json_all(
         write_extras_json(rec, out);
     }
     out.extend_from_slice(b"}\n");
+}
+
+/// `in_if_name` to `out_if_description`.
+#[inline(never)]
+fn ext_interfaces(out: &mut Vec<u8>, e: &Extended) {
+    text!(out, "in_if_name", &e.in_if_name);
+    text!(out, "out_if_name", &e.out_if_name);
+    text!(out, "in_if_description", &e.in_if_description);
+    text!(out, "out_if_description", &e.out_if_description);
+}
+
+/// `tunnel_type` to `egress_queue`.
+#[inline(never)]
+fn ext_tunnels_and_drops(out: &mut Vec<u8>, e: &Extended) {
+    opt!(out, "tunnel_type", e.tunnel_type);
+    if e.tunnel_src_addr.is_some() {
+        with_room::<{ KEY_MAX + ADDR_ROOM }>(out, |r| {
+            r.bytes(key!("tunnel_src_addr"));
+            r.opt_ip(e.tunnel_src_addr, true);
+        });
+    }
+    if e.tunnel_dst_addr.is_some() {
+        with_room::<{ KEY_MAX + ADDR_ROOM }>(out, |r| {
+            r.bytes(key!("tunnel_dst_addr"));
+            r.opt_ip(e.tunnel_dst_addr, true);
+        });
+    }
+    opt!(out, "tunnel_proto", e.tunnel_proto);
+    opt!(out, "tunnel_src_port", e.tunnel_src_port);
+    opt!(out, "tunnel_dst_port", e.tunnel_dst_port);
+    opt!(out, "tunnel_key", e.tunnel_key);
+    opt!(out, "reverse_bytes", e.reverse_bytes);
+    opt!(out, "reverse_packets", e.reverse_packets);
+    opt!(out, "initiator_bytes", e.initiator_bytes);
+    opt!(out, "responder_bytes", e.responder_bytes);
+    opt!(out, "dropped_bytes", e.dropped_bytes);
+    opt!(out, "dropped_packets", e.dropped_packets);
+    opt!(out, "drop_reason", e.drop_reason);
+    // Present whenever the code has a name, even an empty one (as `value` does).
+    if let Some(name) = e.drop_reason.and_then(crate::drop_reason_name) {
+        out.extend_from_slice(key!("drop_reason_name"));
+        json_str(out, name);
+    }
+    text!(out, "drop_function", &e.drop_function);
+    text!(out, "drop_linux_reason", &e.drop_linux_reason);
+    text!(out, "drop_hw_trap_group", &e.drop_hw_trap_group);
+    text!(out, "drop_hw_trap", &e.drop_hw_trap);
+    opt!(out, "acl_number", e.acl_number);
+    text!(out, "acl_name", &e.acl_name);
+    opt!(out, "acl_direction", e.acl_direction);
+    opt!(out, "egress_queue", e.egress_queue);
+}
+
+/// `sub_agent_id` to `ovn_egress_port`.
+#[inline(never)]
+fn ext_sampled(out: &mut Vec<u8>, e: &Extended) {
+    opt!(out, "sub_agent_id", e.sub_agent_id);
+    opt!(out, "sample_pool", e.sample_pool);
+    opt!(out, "sample_drops", e.sample_drops);
+    opt!(out, "frame_length", e.frame_length);
+    opt!(out, "out_if_multiple", e.out_if_multiple);
+    opt!(out, "inner_vlan", e.inner_vlan);
+    opt!(out, "src_priority", e.src_priority);
+    opt!(out, "dst_priority", e.dst_priority);
+    opt!(out, "src_peer_as", e.src_peer_as);
+    if !e.tunnel_options.is_empty() {
+        out.extend_from_slice(key!("tunnel_options"));
+        out.push(b'"');
+        write_hex(out, &e.tunnel_options);
+        out.push(b'"');
+    }
+    opt!(out, "ovn_ingress_port", e.ovn_ingress_port);
+    opt!(out, "ovn_egress_port", e.ovn_egress_port);
 }
 
 /// The fields up to `engine_id`: all of bounded length.

@@ -21,7 +21,7 @@ fn sample() -> FlowRecord {
         flow_direction: Some(1),
         ..Default::default()
     };
-    r.in_if_name.push_str("veth\"1\\\n");
+    r.ext_mut().in_if_name.push_str("veth\"1\\\n");
     r.push_extra(29305, 6, &[0x12, 0xab]);
     r
 }
@@ -161,60 +161,66 @@ fn all_set(s: &str) -> FlowRecord {
         engine_id: Some(0),
         flow_direction: Some(0),
         flow_end_reason: Some(3),
-        tunnel_type: Some(6),
-        tunnel_src_addr: Some("10.0.0.1".parse().unwrap()),
-        tunnel_dst_addr: Some("::1".parse().unwrap()),
-        tunnel_proto: Some(17),
-        tunnel_src_port: Some(49152),
-        tunnel_dst_port: Some(6081),
-        tunnel_key: Some(u64::from(u32::MAX) + 1),
-        reverse_bytes: Some(0),
-        reverse_packets: Some(u64::MAX),
-        initiator_bytes: Some(12),
-        responder_bytes: Some(13),
-        dropped_bytes: Some(14),
-        dropped_packets: Some(15),
-        drop_reason: Some(258),
         ip_flags: 2,
         fragment_id: 0xdead_beef,
         fragment_offset: 8191,
         next_hop_as: 65000,
-        sub_agent_id: Some(0),
-        sample_pool: Some(1),
-        sample_drops: Some(2),
-        frame_length: Some(1514),
-        out_if_multiple: Some(0),
-        inner_vlan: Some(20),
-        src_priority: Some(7),
-        dst_priority: Some(0),
-        src_peer_as: Some(1),
-        acl_number: Some(5),
-        acl_direction: Some(2),
-        egress_queue: Some(3),
-        ovn_ingress_port: Some(1),
-        ovn_egress_port: Some(65535),
         src_k8s: Some(Arc::new(meta(s))),
         dst_k8s: Some(Arc::new(meta("dst"))),
         sampler_k8s: Some(Arc::new(meta(s))),
+        ext: crate::Extended {
+            tunnel_type: Some(6),
+            tunnel_src_addr: Some("10.0.0.1".parse().unwrap()),
+            tunnel_dst_addr: Some("::1".parse().unwrap()),
+            tunnel_proto: Some(17),
+            tunnel_src_port: Some(49152),
+            tunnel_dst_port: Some(6081),
+            tunnel_key: Some(u64::from(u32::MAX) + 1),
+            reverse_bytes: Some(0),
+            reverse_packets: Some(u64::MAX),
+            initiator_bytes: Some(12),
+            responder_bytes: Some(13),
+            dropped_bytes: Some(14),
+            dropped_packets: Some(15),
+            drop_reason: Some(258),
+            sub_agent_id: Some(0),
+            sample_pool: Some(1),
+            sample_drops: Some(2),
+            frame_length: Some(1514),
+            out_if_multiple: Some(0),
+            inner_vlan: Some(20),
+            src_priority: Some(7),
+            dst_priority: Some(0),
+            src_peer_as: Some(1),
+            acl_number: Some(5),
+            acl_direction: Some(2),
+            egress_queue: Some(3),
+            ovn_ingress_port: Some(1),
+            ovn_egress_port: Some(65535),
+            ..crate::Extended::EMPTY
+        }
+        .into(),
         ..Default::default()
     };
+    let e = r.ext_mut();
     for t in [
-        &mut r.in_if_name,
-        &mut r.out_if_name,
-        &mut r.in_if_description,
-        &mut r.out_if_description,
-        &mut r.drop_function,
-        &mut r.drop_linux_reason,
-        &mut r.drop_hw_trap_group,
-        &mut r.drop_hw_trap,
-        &mut r.acl_name,
+        &mut e.in_if_name,
+        &mut e.out_if_name,
+        &mut e.in_if_description,
+        &mut e.out_if_description,
+        &mut e.drop_function,
+        &mut e.drop_linux_reason,
+        &mut e.drop_hw_trap_group,
+        &mut e.drop_hw_trap,
+        &mut e.acl_name,
     ] {
         t.push_str(s);
     }
-    r.as_path.extend_from_slice(&[1, 0, u32::MAX]);
-    r.bgp_communities.push((65000 << 16) | 1);
-    r.mpls_label.extend_from_slice(&[16, 1_048_575]);
-    r.tunnel_options
+    r.ext_mut().as_path.extend_from_slice(&[1, 0, u32::MAX]);
+    r.ext_mut().bgp_communities.push((65000 << 16) | 1);
+    r.ext_mut().mpls_label.extend_from_slice(&[16, 1_048_575]);
+    r.ext_mut()
+        .tunnel_options
         .extend_from_slice(&[0x01, 0x02, 0x80, 0x01, 0, 0, 0, 0xff]);
     r.push_extra(0, 999, &[]);
     r.push_extra(29305, 6, &[0x12, 0xab]);
@@ -314,21 +320,25 @@ fn longest_values_fit_their_rooms() {
         observation_point_id: u32::MAX,
         engine_type: Some(u8::MAX),
         engine_id: Some(u8::MAX),
-        tunnel_src_addr: Some(long6.into()),
-        tunnel_dst_addr: Some(long6.into()),
-        tunnel_key: Some(u64::MAX),
         ip_flags: u8::MAX,
         fragment_id: u32::MAX,
         fragment_offset: u16::MAX,
         next_hop_as: u32::MAX,
+        ext: crate::Extended {
+            tunnel_src_addr: Some(long6.into()),
+            tunnel_dst_addr: Some(long6.into()),
+            tunnel_key: Some(u64::MAX),
+            ..crate::Extended::EMPTY
+        }
+        .into(),
         ..all_set("x")
     };
     for no_lists in [false, true] {
         let mut r = r.clone();
         if no_lists {
-            r.as_path.clear();
-            r.bgp_communities.clear();
-            r.mpls_label.clear();
+            r.ext_mut().as_path.clear();
+            r.ext_mut().bgp_communities.clear();
+            r.ext_mut().mpls_label.clear();
         }
         assert_same_as_reference(&r);
     }
@@ -358,7 +368,7 @@ fn every_proto_etype_and_drop_reason_as_the_reference() {
         assert_same_as_reference(&r);
     }
     for code in (0..20).chain(250..300).chain([u32::MAX]) {
-        r.drop_reason = Some(code);
+        r.ext_mut().drop_reason = Some(code);
         assert_same_as_reference(&r);
     }
 }
@@ -550,14 +560,19 @@ fn text_format_is_key_value() {
 #[test]
 fn lists_hex_and_drop_reason_names() {
     let mut r = FlowRecord {
-        drop_reason: Some(258),
-        ovn_ingress_port: Some(3),
+        ext: crate::Extended {
+            drop_reason: Some(258),
+            ovn_ingress_port: Some(3),
+            ..crate::Extended::EMPTY
+        }
+        .into(),
         ..Default::default()
     };
-    r.mpls_label.extend_from_slice(&[16, 17]);
-    r.tunnel_options
+    r.ext_mut().mpls_label.extend_from_slice(&[16, 17]);
+    r.ext_mut()
+        .tunnel_options
         .extend_from_slice(&[0x01, 0x02, 0x80, 0x01]);
-    r.drop_linux_reason.push_str("NETFILTER_DROP");
+    r.ext_mut().drop_linux_reason.push_str("NETFILTER_DROP");
     let v: serde_json::Value = serde_json::from_str(&render(RenderOptions::default(), &r)).unwrap();
     assert_eq!(v["mpls_label"], serde_json::json!([16, 17]));
     assert_eq!(v["as_path"], serde_json::json!([]));

@@ -22,7 +22,7 @@ use crate::batch::Batch;
 pub const FLUSH_RECORDS: usize = 256;
 /// The same when only inline sinks take the batch: it never leaves the
 /// worker, so it is sized to stay in the core's L1 cache between being
-/// filled, aggregated and reset (32 records of ~860 bytes).
+/// filled, aggregated and reset (32 records of ~300 bytes).
 pub const INLINE_FLUSH_RECORDS: usize = 32;
 /// Batches a worker holds, sent or idle; beyond it the oldest idle one is
 /// freed, or the oldest sent one let go (its sinks free it).

@@ -191,8 +191,12 @@ mod tests {
             dst_addr: None,
             proto: 6,
             src_port: 443,
-            in_if_name: "eth0".into(),
             src_net: 24,
+            ext: flowgate_record::Extended {
+                in_if_name: "eth0".into(),
+                ..flowgate_record::Extended::EMPTY
+            }
+            .into(),
             ..Default::default()
         };
         let ids: Vec<FieldId> = ["src_addr", "dst_addr", "proto", "src_port", "in_if_name"]

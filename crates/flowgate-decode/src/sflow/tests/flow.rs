@@ -31,17 +31,26 @@ fn compact_flow_sample_with_ethernet_header_and_switch() {
     assert_eq!(f.flow_type, FlowType::Sflow5);
     // the agent, not the UDP source 192.0.2.1
     assert_eq!(f.sampler_address, ip(AGENT));
-    assert_eq!((f.sequence_num, f.sub_agent_id), (42, Some(7)));
+    assert_eq!((f.sequence_num, f.ext().sub_agent_id), (42, Some(7)));
     assert_eq!(f.time_received_ns, exporter().received_ns);
     assert_eq!(f.time_flow_start_ns, exporter().received_ns);
     // raw values: the rate is not applied
     assert_eq!((f.sampling_rate, f.bytes, f.packets), (400, 1518, 1));
     assert_eq!(
-        (f.sample_pool, f.sample_drops, f.frame_length),
+        (
+            f.ext().sample_pool,
+            f.ext().sample_drops,
+            f.ext().frame_length
+        ),
         (Some(5000), Some(2), Some(1518))
     );
     assert_eq!(
-        (f.in_if, f.out_if, f.out_if_multiple, f.drop_reason),
+        (
+            f.in_if,
+            f.out_if,
+            f.ext().out_if_multiple,
+            f.ext().drop_reason
+        ),
         (3, 4, None, None)
     );
     assert_eq!(
@@ -57,7 +66,10 @@ fn compact_flow_sample_with_ethernet_header_and_switch() {
         (0x0200_0000_0001, 0x0200_0000_0002, 0x0800)
     );
     assert_eq!((f.src_vlan, f.dst_vlan), (10, 20));
-    assert_eq!((f.src_priority, f.dst_priority), (Some(3), Some(5)));
+    assert_eq!(
+        (f.ext().src_priority, f.ext().dst_priority),
+        (Some(3), Some(5))
+    );
 }
 
 #[test]
@@ -65,13 +77,13 @@ fn output_interface_encodings() {
     let hdr = || vec![raw_header(1, 64, &tcp_frame())];
     // Open vSwitch floods: "multiple", 7 ports
     let f = one(&datagram(&[flow_sample(1, 3, 0x8000_0007, &hdr())]));
-    assert_eq!((f.out_if, f.out_if_multiple), (0x8000_0007, Some(7)));
+    assert_eq!((f.out_if, f.ext().out_if_multiple), (0x8000_0007, Some(7)));
     // multiple, number unknown
     let f = one(&datagram(&[flow_sample(1, 3, 0x8000_0000, &hdr())]));
-    assert_eq!((f.out_if, f.out_if_multiple), (0x8000_0000, Some(0)));
+    assert_eq!((f.out_if, f.ext().out_if_multiple), (0x8000_0000, Some(0)));
     // Open vSwitch drops: "discarded", reason 256 unknown
     let f = one(&datagram(&[flow_sample(1, 3, 0x4000_0100, &hdr())]));
-    assert_eq!((f.out_if, f.drop_reason), (0x4000_0100, Some(256)));
+    assert_eq!((f.out_if, f.ext().drop_reason), (0x4000_0100, Some(256)));
     // internal / not known: an ifIndex value, kept as sent
     let f = one(&datagram(&[flow_sample(
         1,
@@ -80,7 +92,7 @@ fn output_interface_encodings() {
         &hdr(),
     )]));
     assert_eq!(
-        (f.in_if, f.out_if, f.drop_reason),
+        (f.in_if, f.out_if, f.ext().drop_reason),
         (0x3fff_ffff, 0x3fff_ffff, None)
     );
 }
@@ -94,13 +106,13 @@ fn expanded_flow_sample_interface_words() {
         &hdr(),
     )]));
     assert_eq!(
-        (f.in_if, f.out_if, f.sampling_rate, f.sample_pool),
+        (f.in_if, f.out_if, f.sampling_rate, f.ext().sample_pool),
         (0x1234_5678, 0x8765_4321, 1000, Some(7000))
     );
     let f = one(&datagram(&[expanded_flow_sample((0, 1), (2, 3), &hdr())]));
-    assert_eq!((f.out_if, f.out_if_multiple), (0x8000_0003, Some(3)));
+    assert_eq!((f.out_if, f.ext().out_if_multiple), (0x8000_0003, Some(3)));
     let f = one(&datagram(&[expanded_flow_sample((0, 1), (1, 258), &hdr())]));
-    assert_eq!((f.out_if, f.drop_reason), (0x4000_0102, Some(258)));
+    assert_eq!((f.out_if, f.ext().drop_reason), (0x4000_0102, Some(258)));
     assert_eq!(f.src_port, 40000);
 }
 
@@ -221,10 +233,10 @@ fn extended_router_and_gateway() {
         (ip("172.16.0.1"), 24, 16)
     );
     assert_eq!(f.bgp_next_hop, ip("172.16.0.254"));
-    assert_eq!(f.as_path, vec![1, 2, 3, 64512]);
+    assert_eq!(f.ext().as_path, vec![1, 2, 3, 64512]);
     assert_eq!((f.dst_as, f.next_hop_as, f.src_as), (64512, 1, 65000));
     assert_eq!(
-        (f.src_peer_as, f.bgp_communities.clone()),
+        (f.ext().src_peer_as, f.ext().bgp_communities.clone()),
         (Some(65001), vec![0xfde8_0001, 7])
     );
 
@@ -251,15 +263,19 @@ fn open_vswitch_tunnel_records() {
     ];
     let f = one(&datagram(&[flow_sample(1, 1, 2, &recs)]));
     assert_eq!(
-        (f.tunnel_type, f.tunnel_key, f.tunnel_proto),
+        (
+            f.ext().tunnel_type,
+            f.ext().tunnel_key,
+            f.ext().tunnel_proto
+        ),
         (Some(7), Some(0x123), Some(17))
     );
     assert_eq!(
-        (f.tunnel_src_addr, f.tunnel_dst_addr),
+        (f.ext().tunnel_src_addr, f.ext().tunnel_dst_addr),
         (ip("192.168.0.1"), ip("192.168.0.2"))
     );
     assert_eq!(
-        (f.tunnel_src_port, f.tunnel_dst_port),
+        (f.ext().tunnel_src_port, f.ext().tunnel_dst_port),
         (Some(50000), Some(6081))
     );
     assert_eq!(f.src_addr, ip("192.0.2.10"));
@@ -270,11 +286,16 @@ fn open_vswitch_tunnel_records() {
         element(1029, &u32s(&[77])),
     ];
     let f = one(&datagram(&[flow_sample(1, 1, 2, &recs)]));
-    assert_eq!((f.tunnel_type, f.tunnel_key), (Some(1), Some(77)));
+    assert_eq!(
+        (f.ext().tunnel_type, f.ext().tunnel_key),
+        (Some(1), Some(77))
+    );
     // ingress wins over egress
     let recs = [element(1029, &u32s(&[1])), element(1030, &u32s(&[2]))];
     assert_eq!(
-        one(&datagram(&[flow_sample(1, 1, 2, &recs)])).tunnel_key,
+        one(&datagram(&[flow_sample(1, 1, 2, &recs)]))
+            .ext()
+            .tunnel_key,
         Some(2)
     );
 }
@@ -304,26 +325,35 @@ fn discard_sample_two_word_source_id_and_drop_records() {
     let f = &flows.as_slice()[0];
     // every field after the two-word source id lands where it should
     assert_eq!(
-        (f.sample_drops, f.in_if, f.out_if, f.drop_reason),
+        (f.ext().sample_drops, f.in_if, f.out_if, f.ext().drop_reason),
         (Some(17), 4, 5, Some(258))
     );
     assert_eq!(
-        f.drop_reason.and_then(flowgate_record::drop_reason_name),
+        f.ext()
+            .drop_reason
+            .and_then(flowgate_record::drop_reason_name),
         Some("acl")
     );
     assert_eq!((f.sampling_rate, f.packets, f.bytes), (0, 1, 64));
     assert_eq!((f.src_addr, f.dst_port), (ip("192.0.2.10"), 443));
-    assert_eq!(f.egress_queue, Some(3));
+    assert_eq!(f.ext().egress_queue, Some(3));
     assert_eq!(
-        (f.acl_number, f.acl_name.as_str(), f.acl_direction),
+        (
+            f.ext().acl_number,
+            f.ext().acl_name.as_str(),
+            f.ext().acl_direction
+        ),
         (Some(42), "ns/deny-all", Some(1))
     );
-    assert_eq!(f.drop_function, "nf_hook_slow");
+    assert_eq!(f.ext().drop_function, "nf_hook_slow");
     assert_eq!(
-        (f.drop_hw_trap_group.as_str(), f.drop_hw_trap.as_str()),
+        (
+            f.ext().drop_hw_trap_group.as_str(),
+            f.ext().drop_hw_trap.as_str()
+        ),
         ("acl_drops", "ingress_flow_action_drop")
     );
-    assert_eq!(f.drop_linux_reason, "NETFILTER_DROP");
+    assert_eq!(f.ext().drop_linux_reason, "NETFILTER_DROP");
     let ts = 0x1796_1234_5678_9abc;
     assert_eq!((f.time_flow_start_ns, f.time_flow_end_ns), (ts, ts));
 }
@@ -362,7 +392,7 @@ fn ipv6_agent_and_reused_records() {
     decoder.decode(exporter(), &d, &mut flows).unwrap();
     let f = &flows.as_slice()[0];
     assert_eq!(
-        (f.sampler_address, f.drop_linux_reason.as_str()),
+        (f.sampler_address, f.ext().drop_linux_reason.as_str()),
         (ip("2001:db8::5"), "NO_SOCKET")
     );
     // a reused slot starts empty
@@ -370,5 +400,5 @@ fn ipv6_agent_and_reused_records() {
     d = datagram(&[flow_sample(1, 1, 2, &[raw_header(1, 64, &tcp_frame())])]);
     decoder.decode(exporter(), &d, &mut flows).unwrap();
     let f = &flows.as_slice()[0];
-    assert!(f.drop_linux_reason.is_empty() && f.drop_reason.is_none());
+    assert!(f.ext().drop_linux_reason.is_empty() && f.ext().drop_reason.is_none());
 }

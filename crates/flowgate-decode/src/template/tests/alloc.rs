@@ -70,5 +70,5 @@ fn warm_batches_decode_without_allocating() {
         }
     }
     assert_eq!(h.out.len(), 8);
-    assert_eq!(h.records()[0].out_if_name, "veth2");
+    assert_eq!(h.records()[0].ext().out_if_name, "veth2");
 }

@@ -24,16 +24,19 @@ fn ovs_egress_template() {
     assert_eq!(r.flow_type, FlowType::Ipfix);
     assert_eq!((r.in_if, r.out_if), (5, 7));
     assert_eq!(
-        (r.in_if_name.as_str(), r.out_if_name.as_str()),
+        (r.ext().in_if_name.as_str(), r.ext().out_if_name.as_str()),
         ("veth1", "veth2")
     );
-    assert!(r.in_if_description.is_empty() && r.out_if_description.is_empty());
+    assert!(r.ext().in_if_description.is_empty() && r.ext().out_if_description.is_empty());
     assert_eq!(
         (r.packets, r.bytes),
         (400, 400 * 76),
         "delta counters, not totals"
     );
-    assert_eq!((r.dropped_packets, r.dropped_bytes), (Some(400), Some(0)));
+    assert_eq!(
+        (r.ext().dropped_packets, r.ext().dropped_bytes),
+        (Some(400), Some(0))
+    );
     assert_eq!(extra(r, 0, 86), Some(&26_000u64.to_be_bytes()[..]));
     assert_eq!(extra(r, 0, 352), Some(&(400u64 * 90).to_be_bytes()[..]));
     assert_eq!(
@@ -51,13 +54,20 @@ fn ovs_egress_template() {
         (64, 17, 5353, 53)
     );
     assert_eq!((r.flow_direction, r.flow_end_reason), (Some(1), Some(2)));
-    assert_eq!(r.tunnel_src_addr, Some("172.16.0.1".parse().unwrap()));
-    assert_eq!(r.tunnel_dst_addr, Some("172.16.0.2".parse().unwrap()));
+    assert_eq!(r.ext().tunnel_src_addr, Some("172.16.0.1".parse().unwrap()));
+    assert_eq!(r.ext().tunnel_dst_addr, Some("172.16.0.2".parse().unwrap()));
     assert_eq!(
-        (r.tunnel_proto, r.tunnel_src_port, r.tunnel_dst_port),
+        (
+            r.ext().tunnel_proto,
+            r.ext().tunnel_src_port,
+            r.ext().tunnel_dst_port
+        ),
         (Some(17), Some(49152), Some(4789))
     );
-    assert_eq!((r.tunnel_type, r.tunnel_key), (Some(1), Some(16)));
+    assert_eq!(
+        (r.ext().tunnel_type, r.ext().tunnel_key),
+        (Some(1), Some(16))
+    );
     assert_eq!(extra(r, 0, 240), Some(&[14u8][..]));
     let ids: Vec<u16> = r.extras.iter().map(|x| x.id).collect();
     let wire_order = [
@@ -266,7 +276,7 @@ fn enterprise_and_reverse_elements() {
     h.feed(&Msg::ipfix(0).template(256, &tpl).data(256, &[rec]));
     let r = h.last();
     assert_eq!(
-        (r.bytes, r.reverse_bytes, r.reverse_packets),
+        (r.bytes, r.ext().reverse_bytes, r.ext().reverse_packets),
         (100, Some(5000), Some(9))
     );
     assert_eq!(extra(r, 29305, 6), Some(&[0x1b][..]));
@@ -315,7 +325,7 @@ fn extras_after_a_variable_length_extra() {
         assert_eq!(extra(r, 0, 135), Some(&(7 + n as u32).to_be_bytes()[..]));
         let ids: Vec<u16> = r.extras.iter().map(|x| x.id).collect();
         assert_eq!(ids, [195, 7, 86, 196, 135], "wire order");
-        assert_eq!(r.in_if_name, "veth1");
+        assert_eq!(r.ext().in_if_name, "veth1");
     }
 }
 
@@ -334,7 +344,7 @@ fn variable_lengths_padding_and_overruns() {
     assert_eq!(rep.records, 2);
     assert!(rep.issues.is_empty(), "{:?}", rep.issues);
     assert_eq!(extra(&h.records()[0], 0, 96).map(<[u8]>::len), Some(300));
-    assert_eq!(h.last().in_if_name, "eth1");
+    assert_eq!(h.last().ext().in_if_name, "eth1");
     // a variable-length field longer than its set
     let bad = Rec::new().ip("10.0.0.3").u8(200).bytes(&[1; 10]);
     let rep = h.feed(&Msg::ipfix(0).data(300, &[recs[1].clone(), bad]));

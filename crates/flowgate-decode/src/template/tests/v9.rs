@@ -312,7 +312,7 @@ fn nsel_and_fallback_counters() {
     let r = h.last();
     assert_eq!((r.bytes, r.packets), (900, 4));
     assert_eq!(
-        (r.initiator_bytes, r.responder_bytes),
+        (r.ext().initiator_bytes, r.ext().responder_bytes),
         (Some(900), Some(100))
     );
     assert_eq!(
