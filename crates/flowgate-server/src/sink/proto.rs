@@ -159,6 +159,7 @@ impl ProtoEncoder {
 
 /// Appends the FlowMessage of `rec` (without a length prefix) to `b`.
 pub fn encode(r: &FlowRecord, b: &mut Vec<u8>) {
+    let e = r.ext();
     uint(b, 1, flow_type_number(r.flow_type));
     uint(b, 110, r.time_received_ns);
     uint(b, 4, r.sequence_num.into());
@@ -199,26 +200,26 @@ pub fn encode(r: &FlowRecord, b: &mut Vec<u8>) {
     uint(b, 71, r.observation_point_id.into());
     opt(b, 1001, r.engine_type);
     opt(b, 1002, r.engine_id);
-    bytes(b, 1003, r.ext().in_if_name.as_bytes());
-    bytes(b, 1004, r.ext().out_if_name.as_bytes());
-    bytes(b, 1005, r.ext().in_if_description.as_bytes());
-    bytes(b, 1006, r.ext().out_if_description.as_bytes());
+    bytes(b, 1003, e.in_if_name.as_bytes());
+    bytes(b, 1004, e.out_if_name.as_bytes());
+    bytes(b, 1005, e.in_if_description.as_bytes());
+    bytes(b, 1006, e.out_if_description.as_bytes());
     opt(b, 1007, r.flow_direction);
     opt(b, 1008, r.flow_end_reason);
-    opt(b, 1009, r.ext().tunnel_type);
-    ip(b, 1010, r.ext().tunnel_src_addr);
-    ip(b, 1011, r.ext().tunnel_dst_addr);
-    opt(b, 1012, r.ext().tunnel_proto);
-    opt(b, 1013, r.ext().tunnel_src_port);
-    opt(b, 1014, r.ext().tunnel_dst_port);
-    opt(b, 1015, r.ext().tunnel_key);
-    opt(b, 1016, r.ext().reverse_bytes);
-    opt(b, 1017, r.ext().reverse_packets);
-    opt(b, 1018, r.ext().initiator_bytes);
-    opt(b, 1019, r.ext().responder_bytes);
-    opt(b, 1020, r.ext().dropped_bytes);
-    opt(b, 1021, r.ext().dropped_packets);
-    opt(b, 1022, r.ext().drop_reason);
+    opt(b, 1009, e.tunnel_type);
+    ip(b, 1010, e.tunnel_src_addr);
+    ip(b, 1011, e.tunnel_dst_addr);
+    opt(b, 1012, e.tunnel_proto);
+    opt(b, 1013, e.tunnel_src_port);
+    opt(b, 1014, e.tunnel_dst_port);
+    opt(b, 1015, e.tunnel_key);
+    opt(b, 1016, e.reverse_bytes);
+    opt(b, 1017, e.reverse_packets);
+    opt(b, 1018, e.initiator_bytes);
+    opt(b, 1019, e.responder_bytes);
+    opt(b, 1020, e.dropped_bytes);
+    opt(b, 1021, e.dropped_packets);
+    opt(b, 1022, e.drop_reason);
     if let Some(name) = r
         .ext()
         .drop_reason
@@ -226,33 +227,33 @@ pub fn encode(r: &FlowRecord, b: &mut Vec<u8>) {
     {
         bytes(b, 1023, name.as_bytes());
     }
-    bytes(b, 1024, r.ext().drop_function.as_bytes());
-    bytes(b, 1025, r.ext().drop_linux_reason.as_bytes());
-    bytes(b, 1026, r.ext().drop_hw_trap_group.as_bytes());
-    bytes(b, 1027, r.ext().drop_hw_trap.as_bytes());
-    opt(b, 1028, r.ext().acl_number);
-    bytes(b, 1029, r.ext().acl_name.as_bytes());
-    opt(b, 1030, r.ext().acl_direction);
-    opt(b, 1031, r.ext().egress_queue);
+    bytes(b, 1024, e.drop_function.as_bytes());
+    bytes(b, 1025, e.drop_linux_reason.as_bytes());
+    bytes(b, 1026, e.drop_hw_trap_group.as_bytes());
+    bytes(b, 1027, e.drop_hw_trap.as_bytes());
+    opt(b, 1028, e.acl_number);
+    bytes(b, 1029, e.acl_name.as_bytes());
+    opt(b, 1030, e.acl_direction);
+    opt(b, 1031, e.egress_queue);
     uint(b, 38, r.ip_flags.into());
     uint(b, 35, r.fragment_id.into());
     uint(b, 36, r.fragment_offset.into());
     uint(b, 13, r.next_hop_as.into());
-    packed(b, 102, &r.ext().as_path);
-    packed(b, 101, &r.ext().bgp_communities);
-    packed(b, 81, &r.ext().mpls_label);
-    opt(b, 1032, r.ext().sub_agent_id);
-    opt(b, 1033, r.ext().sample_pool);
-    opt(b, 1034, r.ext().sample_drops);
-    opt(b, 1035, r.ext().frame_length);
-    opt(b, 1036, r.ext().out_if_multiple);
-    opt(b, 1037, r.ext().inner_vlan);
-    opt(b, 1038, r.ext().src_priority);
-    opt(b, 1039, r.ext().dst_priority);
-    opt(b, 1040, r.ext().src_peer_as);
-    bytes(b, 1041, &r.ext().tunnel_options);
-    opt(b, 1042, r.ext().ovn_ingress_port);
-    opt(b, 1043, r.ext().ovn_egress_port);
+    packed(b, 102, &e.as_path);
+    packed(b, 101, &e.bgp_communities);
+    packed(b, 81, &e.mpls_label);
+    opt(b, 1032, e.sub_agent_id);
+    opt(b, 1033, e.sample_pool);
+    opt(b, 1034, e.sample_drops);
+    opt(b, 1035, e.frame_length);
+    opt(b, 1036, e.out_if_multiple);
+    opt(b, 1037, e.inner_vlan);
+    opt(b, 1038, e.src_priority);
+    opt(b, 1039, e.dst_priority);
+    opt(b, 1040, e.src_peer_as);
+    bytes(b, 1041, &e.tunnel_options);
+    opt(b, 1042, e.ovn_ingress_port);
+    opt(b, 1043, e.ovn_egress_port);
     if let Some(m) = r.src_k8s.as_deref() {
         endpoint(b, 1100, m);
     }
