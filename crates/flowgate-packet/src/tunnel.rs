@@ -21,15 +21,18 @@ fn enter(cx: &mut Ctx, kind: Option<u8>, key: Option<u64>) -> Option<bool> {
     let rec = &mut *cx.rec;
     let outermost = cx.depth == 0;
     if outermost {
-        rec.ext_mut().tunnel_type = kind;
-        rec.ext_mut().tunnel_src_addr = rec.src_addr;
-        rec.ext_mut().tunnel_dst_addr = rec.dst_addr;
-        rec.ext_mut().tunnel_proto = Some(rec.proto);
-        if rec.proto == 17 {
-            rec.ext_mut().tunnel_src_port = Some(rec.src_port);
-            rec.ext_mut().tunnel_dst_port = Some(rec.dst_port);
+        let (src, dst, proto) = (rec.src_addr, rec.dst_addr, rec.proto);
+        let ports = (proto == 17).then_some((rec.src_port, rec.dst_port));
+        let e = rec.ext_mut();
+        e.tunnel_type = kind;
+        e.tunnel_src_addr = src;
+        e.tunnel_dst_addr = dst;
+        e.tunnel_proto = Some(proto);
+        if let Some((sp, dp)) = ports {
+            e.tunnel_src_port = Some(sp);
+            e.tunnel_dst_port = Some(dp);
         }
-        rec.ext_mut().tunnel_key = key;
+        e.tunnel_key = key;
     }
     cx.depth += 1;
     ip::clear_l3(rec);
