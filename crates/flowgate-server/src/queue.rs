@@ -1,12 +1,13 @@
 //! The bounded queue between the receive workers and one sink. Workers
-//! never wait on it: a full queue drops the batch (counted by the caller).
+//! do not wait on it beyond a bound: a full queue drops the batch (counted
+//! by the caller).
 //! std's sync_channel has no length, so the depth is kept beside it for
 //! the `flowgate_queue_depth` gauge.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 pub struct QueueSender<T> {
@@ -78,6 +79,33 @@ impl<T> QueueSender<T> {
         })
     }
 
+    /// Waits up to `wait` for room, in short sleeps that leave this core to
+    /// the consumer; `Full` once the wait is over.
+    pub fn send_within(&self, item: T, wait: Duration) -> Result<(), SendError> {
+        const STEP: Duration = Duration::from_micros(100);
+        self.depth.fetch_add(1, Ordering::Relaxed);
+        let mut item = item;
+        let mut deadline = None;
+        loop {
+            match self.tx.try_send(item) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(back)) => {
+                    let until = *deadline.get_or_insert_with(|| Instant::now() + wait);
+                    if wait.is_zero() || Instant::now() >= until {
+                        self.depth.fetch_sub(1, Ordering::Relaxed);
+                        return Err(SendError::Full);
+                    }
+                    item = back;
+                    std::thread::sleep(STEP);
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    self.depth.fetch_sub(1, Ordering::Relaxed);
+                    return Err(SendError::Closed);
+                }
+            }
+        }
+    }
+
     /// A blocking send, for replaying files where waiting is right and dropping is not.
     pub fn send(&self, item: T) -> Result<(), SendError> {
         self.depth.fetch_add(1, Ordering::Relaxed);
@@ -126,5 +154,31 @@ mod tests {
         drop(tx);
         assert_eq!(rx.recv_timeout(Duration::ZERO), Ok(2));
         assert_eq!(rx.recv_timeout(Duration::ZERO), Err(RecvError::Closed));
+    }
+
+    #[test]
+    fn send_within_waits_for_room_and_gives_up_after_the_wait() {
+        let (tx, rx) = bounded(1);
+        tx.try_send(1).unwrap();
+        let rx = std::thread::scope(|s| {
+            let taker = s.spawn(move || {
+                std::thread::sleep(Duration::from_millis(2));
+                assert_eq!(rx.recv_timeout(Duration::ZERO), Ok(1));
+                rx
+            });
+            assert_eq!(tx.send_within(2, Duration::from_secs(5)), Ok(()));
+            taker.join().unwrap()
+        });
+        let started = Instant::now();
+        let wait = Duration::from_millis(5);
+        assert_eq!(tx.send_within(3, wait), Err(SendError::Full));
+        assert!(
+            started.elapsed() >= wait,
+            "gave up before the wait was over"
+        );
+        assert_eq!(rx.depth(), 1, "a refused item is not counted");
+        assert_eq!(tx.send_within(4, Duration::ZERO), Err(SendError::Full));
+        drop(rx);
+        assert_eq!(tx.send_within(5, wait), Err(SendError::Closed));
     }
 }

@@ -34,6 +34,22 @@ const HEAD_ROOM: usize = 1280;
 /// `ip_flags` to `next_hop_as` (89 bytes at most) and three empty lists.
 const TAIL_ROOM: usize = 160;
 
+/// A run of numbers that are usually all zero for a given exporter (VLANs
+/// on a router, ICMP fields on TCP traffic, IPFIX-only ids in NetFlow v5):
+/// when they are, the run is one constant copy.
+macro_rules! numbers {
+    ($r:ident, $($name:literal = $v:expr),+) => {
+        if 0 $(| u64::from($v))+ == 0 {
+            $r.bytes(concat!($(",\"", $name, "\":0"),+).as_bytes());
+        } else {
+            $(
+                $r.bytes(key!($name));
+                $r.u64(u64::from($v));
+            )+
+        }
+    };
+}
+
 /// An optional number: left out when `None`.
 macro_rules! opt {
     ($out:ident, $name:expr, $v:expr) => {
@@ -146,14 +162,13 @@ pub(super) fn write_json_all(
         !(e.as_path.is_empty() && e.bgp_communities.is_empty() && e.mpls_label.is_empty())
     });
     with_room::<TAIL_ROOM>(out, |r| {
-        r.bytes(key!("ip_flags"));
-        r.u64(rec.ip_flags.into());
-        r.bytes(key!("fragment_id"));
-        r.u64(rec.fragment_id.into());
-        r.bytes(key!("fragment_offset"));
-        r.u64(rec.fragment_offset.into());
-        r.bytes(key!("next_hop_as"));
-        r.u64(rec.next_hop_as.into());
+        numbers!(
+            r,
+            "ip_flags" = rec.ip_flags,
+            "fragment_id" = rec.fragment_id,
+            "fragment_offset" = rec.fragment_offset,
+            "next_hop_as" = rec.next_hop_as
+        );
         if lists.is_none() {
             r.bytes(b",\"as_path\":[],\"bgp_communities\":[],\"mpls_label\":[]");
         }
@@ -332,26 +347,27 @@ fn per_record_head(rec: &FlowRecord, names: bool, r: &mut Room<'_>) {
     r.quoted(true, |r| r.mac(rec.src_mac));
     r.bytes(key!("dst_mac"));
     r.quoted(true, |r| r.mac(rec.dst_mac));
-    r.bytes(key!("src_vlan"));
-    r.u64(rec.src_vlan.into());
-    r.bytes(key!("dst_vlan"));
-    r.u64(rec.dst_vlan.into());
-    r.bytes(key!("vlan_id"));
-    r.u64(rec.vlan_id.into());
-    r.bytes(key!("ip_tos"));
-    r.u64(rec.ip_tos.into());
-    r.bytes(key!("forwarding_status"));
-    r.u64(rec.forwarding_status.into());
+    numbers!(
+        r,
+        "src_vlan" = rec.src_vlan,
+        "dst_vlan" = rec.dst_vlan,
+        "vlan_id" = rec.vlan_id
+    );
+    numbers!(
+        r,
+        "ip_tos" = rec.ip_tos,
+        "forwarding_status" = rec.forwarding_status
+    );
     r.bytes(key!("ip_ttl"));
     r.u64(rec.ip_ttl.into());
     r.bytes(key!("tcp_flags"));
     r.u64(rec.tcp_flags.into());
-    r.bytes(key!("icmp_type"));
-    r.u64(rec.icmp_type.into());
-    r.bytes(key!("icmp_code"));
-    r.u64(rec.icmp_code.into());
-    r.bytes(key!("ipv6_flow_label"));
-    r.u64(rec.ipv6_flow_label.into());
+    numbers!(
+        r,
+        "icmp_type" = rec.icmp_type,
+        "icmp_code" = rec.icmp_code,
+        "ipv6_flow_label" = rec.ipv6_flow_label
+    );
     r.bytes(key!("src_as"));
     r.u64(rec.src_as.into());
     r.bytes(key!("dst_as"));
@@ -364,10 +380,11 @@ fn per_record_head(rec: &FlowRecord, names: bool, r: &mut Room<'_>) {
     r.opt_net(rec.src_addr, rec.src_net, true);
     r.bytes(key!("dst_net"));
     r.opt_net(rec.dst_addr, rec.dst_net, true);
-    r.bytes(key!("observation_domain_id"));
-    r.u64(rec.observation_domain_id.into());
-    r.bytes(key!("observation_point_id"));
-    r.u64(rec.observation_point_id.into());
+    numbers!(
+        r,
+        "observation_domain_id" = rec.observation_domain_id,
+        "observation_point_id" = rec.observation_point_id
+    );
     opt_in!(r, "engine_type", rec.engine_type);
     opt_in!(r, "engine_id", rec.engine_id);
 }

@@ -271,6 +271,33 @@ fn same_bytes_as_reference_for_full_empty_and_weird_records() {
     }
 }
 
+/// The renderer writes a run of usually-zero numbers as one constant when
+/// all are zero: each set alone must still render as the reference does.
+#[test]
+fn one_number_set_in_a_run_of_zeros() {
+    let sets: [fn(&mut FlowRecord); 14] = [
+        |r| r.src_vlan = 1,
+        |r| r.dst_vlan = 4095,
+        |r| r.vlan_id = 7,
+        |r| r.ip_tos = 255,
+        |r| r.forwarding_status = 66,
+        |r| r.icmp_type = 3,
+        |r| r.icmp_code = 13,
+        |r| r.ipv6_flow_label = 0xfffff,
+        |r| r.observation_domain_id = u32::MAX,
+        |r| r.observation_point_id = 1,
+        |r| r.ip_flags = 2,
+        |r| r.fragment_id = 40_000,
+        |r| r.fragment_offset = 1480,
+        |r| r.next_hop_as = 65_000,
+    ];
+    for set in sets {
+        let mut r = sample();
+        set(&mut r);
+        assert_same_as_reference(&r);
+    }
+}
+
 /// Every bounded field at its longest: the rooms `json_all.rs` reserves
 /// must hold it (a write past a room panics), and the bytes must still match.
 #[test]

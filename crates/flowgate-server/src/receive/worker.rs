@@ -2,7 +2,8 @@
 //! [`DatagramProcessor`]. It reads a batch with recvmmsg, decodes and
 //! enriches each datagram into one record batch, gives the batch to its
 //! own shard of every inline sink and to every sink queue, and counts. It
-//! never waits on a sink.
+//! does not wait on a sink beyond the stdout shard's budgeted wait for
+//! room (`crate::sink::ChunkSender`).
 
 use std::io;
 use std::net::SocketAddr;

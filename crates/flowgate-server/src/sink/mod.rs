@@ -22,7 +22,7 @@ mod stdout;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use flowgate_config::{Config, SinkConfig};
 use flowgate_record::{CounterRecord, RecordBatch};
@@ -195,16 +195,48 @@ pub enum Delivery {
     Chunk(Chunk),
 }
 
-/// A shard's end of its sink's queue; it never waits.
+/// A shard's end of its sink's queue. A full queue is mostly a sink
+/// thread that did not get a core for a few milliseconds while the workers
+/// held both: the shard then sleeps for room (which gives its core to the
+/// sink thread) for at most [`WAIT_PER_CHUNK`] per chunk and [`WAIT_BUDGET`]
+/// in each [`WAIT_WINDOW`], so a sink that is stuck or slower than the
+/// input costs a worker at most a tenth of its time; past that, chunks are
+/// dropped and counted at once.
 #[derive(Clone)]
-pub struct ChunkSender(pub(crate) QueueSender<Delivery>);
+pub struct ChunkSender {
+    tx: QueueSender<Delivery>,
+    window_start: Option<Instant>,
+    waited: Duration,
+}
+
+/// The longest a shard waits for room for one chunk: what the scheduler
+/// may keep a runnable thread off both cores of a busy two-core host.
+pub const WAIT_PER_CHUNK: Duration = Duration::from_millis(4);
+/// The most a shard waits in all per window.
+pub const WAIT_BUDGET: Duration = Duration::from_millis(10);
+pub const WAIT_WINDOW: Duration = Duration::from_millis(100);
 
 impl ChunkSender {
+    pub(crate) fn new(tx: QueueSender<Delivery>) -> Self {
+        ChunkSender {
+            tx,
+            window_start: None,
+            waited: Duration::ZERO,
+        }
+    }
+
     /// Hands `chunk` on, or says why it was dropped (`queue_full`, `sink_stopped`).
-    pub fn try_send(&self, chunk: Chunk) -> Result<(), &'static str> {
-        self.0
-            .try_send(Delivery::Chunk(chunk))
-            .map_err(|e| e.reason())
+    pub fn try_send(&mut self, chunk: Chunk) -> Result<(), &'static str> {
+        let now = Instant::now();
+        let start = *self.window_start.get_or_insert(now);
+        if now.duration_since(start) >= WAIT_WINDOW {
+            self.window_start = Some(now);
+            self.waited = Duration::ZERO;
+        }
+        let wait = WAIT_PER_CHUNK.min(WAIT_BUDGET.saturating_sub(self.waited));
+        let sent = self.tx.send_within(Delivery::Chunk(chunk), wait);
+        self.waited += now.elapsed().min(wait);
+        sent.map_err(|e| e.reason())
     }
 }
 
@@ -219,7 +251,7 @@ pub struct Settled {
 #[cfg(test)]
 pub(crate) fn test_chunks(capacity: usize) -> (ChunkSender, crate::queue::QueueReceiver<Delivery>) {
     let (tx, rx) = crate::queue::bounded(capacity);
-    (ChunkSender(tx), rx)
+    (ChunkSender::new(tx), rx)
 }
 
 /// The sinks `flowgate decode --sink NAME` can name.
@@ -303,4 +335,56 @@ pub(crate) fn build(
         sinks.push((sink, spec));
     }
     Ok(sinks)
+}
+
+#[cfg(test)]
+mod chunk_sender_tests {
+    use super::*;
+
+    fn chunk() -> Chunk {
+        Chunk {
+            bytes: b"{}\n".to_vec(),
+            records: 1,
+        }
+    }
+
+    /// A sink thread kept off the cores for a moment loses nothing: the
+    /// shard waits for the room it makes.
+    #[test]
+    fn a_sink_late_by_a_moment_loses_nothing() {
+        let (mut chunks, rx) = test_chunks(1);
+        chunks.try_send(chunk()).unwrap();
+        std::thread::scope(|s| {
+            // The taker keeps its end open until the send is over.
+            let taker = s.spawn(move || {
+                std::thread::sleep(Duration::from_millis(1));
+                assert!(rx.recv_timeout(Duration::ZERO).is_ok());
+                rx
+            });
+            assert_eq!(chunks.try_send(chunk()), Ok(()));
+            drop(taker.join().unwrap());
+        });
+    }
+
+    /// A stuck sink costs a shard at most its wait budget per window; past
+    /// it, chunks are refused at once and counted by the caller.
+    #[test]
+    fn a_stuck_sink_costs_at_most_the_wait_budget() {
+        let (mut chunks, _rx) = test_chunks(1);
+        chunks.try_send(chunk()).unwrap();
+        let started = Instant::now();
+        for _ in 0..20 {
+            assert_eq!(chunks.try_send(chunk()), Err("queue_full"));
+        }
+        let spent = started.elapsed();
+        assert!(
+            spent >= WAIT_BUDGET,
+            "it waited {spent:?}: less than the budget"
+        );
+        assert!(
+            spent < WAIT_WINDOW,
+            "20 refused chunks took {spent:?}: the budget was not kept"
+        );
+        assert!(chunks.waited >= WAIT_BUDGET);
+    }
 }

@@ -86,7 +86,7 @@ pub fn spawn(
 ) -> std::io::Result<SinkHandle> {
     let name = sink.name().to_owned();
     let (tx, rx) = queue::bounded(spec.queue_batches);
-    let inline = sink.inline(&ChunkSender(tx.clone()));
+    let inline = sink.inline(&ChunkSender::new(tx.clone()));
     metrics.register_queue(&name, tx.depth_gauge(), spec.queue_batches);
     let control = Arc::new(SinkControl {
         pending_reload: Mutex::new(None),

@@ -1,8 +1,9 @@
 //! The stdout sink's part on each receive worker: renders the worker's
 //! records into a chunk of lines and hands full chunks to the sink's
-//! thread through its bounded queue. A chunk the queue cannot take is
-//! dropped and counted (`sink_queue`, `queue_full`), as a batch was before;
-//! the worker never waits for the output.
+//! thread through its bounded queue. A chunk the queue cannot take after
+//! a short, budgeted wait (`ChunkSender`) is dropped and counted
+//! (`sink_queue`, `queue_full`), as a batch was before: a stuck output
+//! cannot hold a worker.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
