@@ -33,6 +33,6 @@ for bin in "$@"; do
     records=$("$bin" decode "$work/$p.pcap" | wc -l)
     valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$bin" decode "$work/$p.pcap" >/dev/null 2>"$work/err"
     ir=$(callgrind_annotate "$work/cg" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
-    printf '%-40s %6s %8d %14d %10.0f\n' "$bin" "$p" "$records" "$ir" "$(echo "$ir / $records" | bc -l)"
+    printf '%-40s %6s %8d %14d %10.0f\n' "$bin" "$p" "$records" "$ir" "$(awk -v a="$ir" -v b="$records" 'BEGIN { print a / b }')"
   done
 done
