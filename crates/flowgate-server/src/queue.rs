@@ -132,6 +132,18 @@ impl<T> QueueReceiver<T> {
         }
     }
 
+    /// What is waiting, if anything, without waiting.
+    pub fn try_recv(&self) -> Result<Option<T>, RecvError> {
+        match self.rx.try_recv() {
+            Ok(item) => {
+                self.depth.fetch_sub(1, Ordering::Relaxed);
+                Ok(Some(item))
+            }
+            Err(mpsc::TryRecvError::Empty) => Ok(None),
+            Err(mpsc::TryRecvError::Disconnected) => Err(RecvError::Closed),
+        }
+    }
+
     #[cfg(test)]
     pub fn depth(&self) -> usize {
         self.depth.load(Ordering::Relaxed)

@@ -125,13 +125,42 @@ struct Runner {
     limiter: Arc<RateLimiter>,
 }
 
+/// While deliveries keep coming, a sink thread that finds its queue empty
+/// naps this long and takes what came meanwhile, instead of sleeping until
+/// the next delivery wakes it: at 3.8 M JSON lines/s (25 k chunks/s) being
+/// woken per chunk cost the waker a futex call and this thread a context
+/// switch each, ~12 % of a core. A nap that brings nothing returns the
+/// thread to being woken, so an idle sink costs nothing.
+const NAP: Duration = Duration::from_micros(500);
+
+/// The next delivery: see [`NAP`]. `busy`: the last call brought one.
+fn next_delivery(
+    rx: &QueueReceiver<Delivery>,
+    busy: &mut bool,
+    wait: Duration,
+) -> Result<Delivery, RecvError> {
+    if *busy {
+        if let Some(d) = rx.try_recv()? {
+            return Ok(d);
+        }
+        std::thread::sleep(NAP.min(wait));
+        if let Some(d) = rx.try_recv()? {
+            return Ok(d);
+        }
+    }
+    let next = rx.recv_timeout(wait);
+    *busy = next.is_ok();
+    next
+}
+
 impl Runner {
     fn run(mut self, rx: QueueReceiver<Delivery>, spec: SinkSpec) {
         let flush_interval = spec.flush_interval;
         let mut last_flush = Instant::now();
+        let mut busy = false;
         loop {
             let wait = flush_interval.saturating_sub(last_flush.elapsed());
-            match rx.recv_timeout(wait) {
+            match next_delivery(&rx, &mut busy, wait) {
                 Ok(Delivery::Chunk(chunk)) => {
                     let r = self.sink.write_chunk(chunk);
                     self.account(r);
@@ -200,5 +229,62 @@ impl Runner {
         self.limiter.warn(&key, e.dropped, move |n| {
             format!("dropped {n} records: {detail} (sink {name})")
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::Chunk;
+
+    fn chunk(records: u64) -> Delivery {
+        Delivery::Chunk(Chunk {
+            bytes: Vec::new(),
+            records,
+        })
+    }
+
+    fn records(d: Delivery) -> u64 {
+        match d {
+            Delivery::Chunk(c) => c.records,
+            Delivery::Batch(_) => panic!("a chunk was sent"),
+        }
+    }
+
+    /// A busy sink thread takes what came during its nap, in order; once a
+    /// nap brings nothing it waits to be woken (here: until the timeout),
+    /// and it sees the queue close either way.
+    #[test]
+    fn a_busy_sink_naps_and_an_idle_one_waits() {
+        let (tx, rx) = queue::bounded(8);
+        let mut busy = false;
+        let wait = Duration::from_millis(20);
+        tx.try_send(chunk(1)).unwrap();
+        assert_eq!(records(next_delivery(&rx, &mut busy, wait).unwrap()), 1);
+        assert!(busy, "a delivery makes the thread busy");
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(NAP / 4);
+                tx.try_send(chunk(2)).unwrap();
+                tx.try_send(chunk(3)).unwrap();
+            });
+            assert_eq!(records(next_delivery(&rx, &mut busy, wait).unwrap()), 2);
+        });
+        assert_eq!(records(next_delivery(&rx, &mut busy, wait).unwrap()), 3);
+        let started = Instant::now();
+        assert!(matches!(
+            next_delivery(&rx, &mut busy, wait),
+            Err(RecvError::Timeout)
+        ));
+        assert!(
+            started.elapsed() >= wait,
+            "an empty nap falls back to waiting"
+        );
+        assert!(!busy);
+        drop(tx);
+        assert!(matches!(
+            next_delivery(&rx, &mut busy, wait),
+            Err(RecvError::Closed)
+        ));
     }
 }

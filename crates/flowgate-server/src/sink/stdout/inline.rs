@@ -23,8 +23,14 @@ pub(super) const CHUNK_BYTES: usize = 128 * 1024;
 const LINES_PER_LOOK: usize = 32;
 /// Room beyond `CHUNK_BYTES` so that the lines crossing it rarely regrow the buffer.
 const LINE_SLACK: usize = 32 * 1024;
-/// Written chunks kept for the shards to fill again, instead of freed.
-const SPARE_MAX: usize = 8;
+/// Written chunks kept for the shards to fill again, instead of freed:
+/// enough for what the sink's thread takes in one nap at the top rates
+/// (~12 chunks at 25 k chunks/s, `sink::runner`) with room to spare. With
+/// 8, chunks beyond them were freed and new ones allocated, and the fresh
+/// pages cost ~40 k page faults a second at 4.1 M v5 lines/s (`perf record
+/// -e page-faults`: all of them in the renderer's first writes). At most
+/// ~5 MiB stays kept after a burst.
+const SPARE_MAX: usize = 32;
 
 /// What the sink shares with its shards.
 pub(in crate::sink) struct Shared {
