@@ -2,7 +2,7 @@
 //! template learned from one datagram is used (and abused) by the next ones.
 
 use flowgate_decode::{Decoder, Exporter, Limits};
-use flowgate_record::RecordBatch;
+use flowgate_record::{RecordBatch, RenderOptions, Renderer};
 
 /// Datagrams are separated by this 4-byte marker; libFuzzer's dictionary-free
 /// mutations find it quickly from the seeds.
@@ -19,6 +19,17 @@ pub fn run(data: &[u8], stamp: impl Fn(&mut Vec<u8>)) {
     let mut decoder = Decoder::new(limits);
     let mut batch = RecordBatch::new();
     let mut buf = Vec::new();
+    // Whatever a decoder makes of the input is rendered too: the JSON
+    // writer stores into reserved room unchecked in release builds, and
+    // fuzz builds keep the debug check on every store.
+    let renderers = [
+        Renderer::new(RenderOptions::default()),
+        Renderer::new(RenderOptions {
+            names: true,
+            ..RenderOptions::default()
+        }),
+    ];
+    let mut out = Vec::new();
     for (i, part) in split(data).enumerate().take(16) {
         buf.clear();
         buf.extend_from_slice(part);
@@ -30,6 +41,12 @@ pub fn run(data: &[u8], stamp: impl Fn(&mut Vec<u8>)) {
         batch.clear();
         if let Ok(report) = decoder.decode(exporter, &buf, &mut batch) {
             assert!(report.records as usize <= batch.len());
+        }
+        for renderer in &renderers {
+            out.clear();
+            renderer.write_batch(&batch, &mut out);
+            let lines = out.iter().filter(|&&b| b == b'\n').count();
+            assert_eq!(lines, batch.len(), "one line per record");
         }
     }
 }
