@@ -35,7 +35,13 @@ pub fn run(data: &[u8], stamp: impl Fn(&mut Vec<u8>)) {
         buf.extend_from_slice(part);
         stamp(&mut buf);
         let exporter = Exporter {
-            addr: if i % 5 == 4 { "192.0.2.2:9" } else { "192.0.2.1:9" }.parse().unwrap(),
+            addr: if i % 5 == 4 {
+                "192.0.2.2:9"
+            } else {
+                "192.0.2.1:9"
+            }
+            .parse()
+            .unwrap(),
             received_ns: i as u64 * 1_000_000_000,
         };
         batch.clear();
