@@ -205,7 +205,7 @@ pub enum Delivery {
 #[derive(Clone)]
 pub struct ChunkSender {
     tx: QueueSender<Delivery>,
-    window_start: Option<Instant>,
+    window_start: Instant,
     waited: Duration,
 }
 
@@ -214,13 +214,14 @@ pub struct ChunkSender {
 pub const WAIT_PER_CHUNK: Duration = Duration::from_millis(4);
 /// The most a shard waits in all per window.
 pub const WAIT_BUDGET: Duration = Duration::from_millis(10);
+/// The window [`WAIT_BUDGET`] is counted over.
 pub const WAIT_WINDOW: Duration = Duration::from_millis(100);
 
 impl ChunkSender {
     pub(crate) fn new(tx: QueueSender<Delivery>) -> Self {
         ChunkSender {
             tx,
-            window_start: None,
+            window_start: Instant::now(),
             waited: Duration::ZERO,
         }
     }
@@ -228,9 +229,8 @@ impl ChunkSender {
     /// Hands `chunk` on, or says why it was dropped (`queue_full`, `sink_stopped`).
     pub fn try_send(&mut self, chunk: Chunk) -> Result<(), &'static str> {
         let now = Instant::now();
-        let start = *self.window_start.get_or_insert(now);
-        if now.duration_since(start) >= WAIT_WINDOW {
-            self.window_start = Some(now);
+        if now.duration_since(self.window_start) >= WAIT_WINDOW {
+            self.window_start = now;
             self.waited = Duration::ZERO;
         }
         let wait = WAIT_PER_CHUNK.min(WAIT_BUDGET.saturating_sub(self.waited));
