@@ -3,9 +3,10 @@
 //! `flowgate_records_dropped_total{stage="sink_queue"}` and logged at most
 //! once per window. Inline sinks (see `Sink::inline`) take the batch on
 //! the worker's own thread instead, through a shard per worker; what a
-//! shard cannot hand on to its sink's thread is counted the same way.
-//! A worker that has fallen behind may pass a batch to the sink's helper
-//! threads instead (`crate::offload`).
+//! shard cannot hand on to its sink's thread, after a short budgeted wait
+//! (`crate::sink::ChunkSender`), is counted the same way. A worker that is
+//! falling behind may pass a batch to the sink's helper threads instead
+//! (`crate::offload`).
 
 use std::sync::Arc;
 

@@ -153,7 +153,8 @@ impl Room<'_> {
     /// What was written since `start` (an earlier [`Room::len`]).
     #[inline(always)]
     pub(super) fn since(&self, start: usize) -> &[u8] {
-        // SAFETY: the bytes up to `len` were written.
+        assert!(start <= self.len, "since({start}) past the room's length");
+        // SAFETY: the bytes from `start` up to `len` were written.
         unsafe { std::slice::from_raw_parts(self.base.add(start), self.len - start) }
     }
 

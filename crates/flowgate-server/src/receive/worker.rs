@@ -63,7 +63,8 @@ pub struct Worker {
 /// worker run at its limit before any help came: at v5 3.8 M records/s
 /// one exporter's worker was at 88-93 % of a core, and any hiccup (the
 /// first second of a burst, a neighbour's time slice) overflowed the
-/// socket; at a quarter it ran at 48-71 %.
+/// socket; at a quarter, with two waiting batches per helper, it ran at
+/// 48-71 %.
 const BEHIND_SHARE: usize = 4;
 
 /// Starts the worker; joining it gives back its processor (and so its
